@@ -1,0 +1,211 @@
+"""The module-level functions of the old job module, over a default store.
+
+The default store is built on first use from $MQP_DATABASE_URL (or libpq's own defaults);
+``configure`` points it elsewhere or at a caller's pool.
+"""
+
+from __future__ import annotations
+
+import atexit
+import threading
+from collections.abc import Iterable
+from typing import Any
+
+from psycopg_pool import ConnectionPool
+
+from mqp_jobs import migrations
+from mqp_jobs.connection import PoolSettings
+from mqp_jobs.models import CircuitJob, HamiltonianJob
+from mqp_jobs.store import JobStore
+
+_lock = threading.Lock()
+_default: JobStore | None = None
+
+
+def configure(
+    conninfo: str | None = None,
+    *,
+    pool: ConnectionPool | None = None,
+    min_size: int = 1,
+    max_size: int = 8,
+    connect_timeout: float = 10.0,
+    statement_timeout: float = 60.0,
+    lock_timeout: float = 10.0,
+    idle_in_transaction_timeout: float = 60.0,
+) -> JobStore:
+    """Point the module-level functions at ``conninfo`` or at ``pool``; returns the new store.
+
+    A pool this package opened before is closed; a caller's pool is left open. Nothing
+    connects until the first call that needs the database. Times are in seconds.
+    """
+    global _default
+    settings = PoolSettings(
+        min_size=min_size,
+        max_size=max_size,
+        connect_timeout=connect_timeout,
+        statement_timeout=statement_timeout,
+        lock_timeout=lock_timeout,
+        idle_in_transaction_timeout=idle_in_transaction_timeout,
+    )
+    store = JobStore(conninfo, pool=pool, settings=settings)
+    with _lock:
+        previous, _default = _default, store
+    if previous is not None:
+        previous.close()
+    return store
+
+
+def default_store() -> JobStore:
+    """The store behind the module-level functions, built from the environment on first use."""
+    global _default
+    with _lock:
+        if _default is None:
+            _default = JobStore()
+        return _default
+
+
+def close() -> None:
+    """Close the default store's pool; the next call opens a new one."""
+    with _lock:
+        store = _default
+    if store is not None:
+        store.close()
+
+
+atexit.register(close)
+
+
+def migrate(conninfo: str | None = None) -> list[int]:
+    """Create or upgrade the schema; returns the versions applied now (none if up to date).
+
+    Without ``conninfo``: the configured database, else $MQP_DATABASE_URL, else libpq's defaults.
+    """
+    if conninfo is None and _default is not None:
+        conninfo = _default.conninfo
+    return migrations.migrate(conninfo)
+
+
+def create_user(identity: str) -> None:
+    default_store().create_user(identity)
+
+
+def create_budget(name: str, owner: str, members: Iterable[str] = ()) -> None:
+    default_store().create_budget(name, owner, members)
+
+
+def create_resource(name: str, maintenance: bool = False) -> None:
+    default_store().create_resource(name, maintenance)
+
+
+def set_resource_maintenance(name: str, maintenance: bool) -> None:
+    default_store().set_resource_maintenance(name, maintenance)
+
+
+def create_target_spec(name: str, resource_name: str | None) -> None:
+    default_store().create_target_spec(name, resource_name)
+
+
+def create_job(
+    shots: int,
+    circuit: str,
+    owner: str,
+    budget: str,
+    target_spec: str,
+    circuit_format: str,
+    no_modify: bool = False,
+    queued: bool = False,
+) -> CircuitJob:
+    return default_store().create_job(
+        shots, circuit, owner, budget, target_spec, circuit_format, no_modify, queued
+    )
+
+
+def create_hamiltonian_job(
+    interaction_str: str, coefficients_str: str, owner: str, budget: str, target_spec: str
+) -> HamiltonianJob:
+    return default_store().create_hamiltonian_job(
+        interaction_str, coefficients_str, owner, budget, target_spec
+    )
+
+
+def complete_job_with_result(
+    job_id: int,
+    result: str | None,
+    executed_resource: str,
+    executed_circuit: str | None,
+    note: str | None = "",
+) -> None:
+    default_store().complete_job_with_result(
+        job_id, result, executed_resource, executed_circuit, note
+    )
+
+
+def complete_hamiltonian_job_with_result(
+    job_id: int,
+    result: str | None,
+    executed_resource: str,
+    executed_circuit: str | None,
+    note: str | None = "",
+) -> None:
+    default_store().complete_hamiltonian_job_with_result(
+        job_id, result, executed_resource, executed_circuit, note
+    )
+
+
+def cancel_job(job_id: int, note: str | None) -> None:
+    default_store().cancel_job(job_id, note)
+
+
+def cancel_hamiltonian_job(job_id: int, note: str | None) -> None:
+    default_store().cancel_hamiltonian_job(job_id, note)
+
+
+def fail_job(job_id: int, note: str | None) -> None:
+    default_store().fail_job(job_id, note)
+
+
+def fail_hamiltonian_job(job_id: int, note: str | None) -> None:
+    default_store().fail_hamiltonian_job(job_id, note)
+
+
+def update_hybrid_job(
+    job_id: int, epochs: int, params: str | None, parametric_circuit: str | None, note: str | None
+) -> None:
+    default_store().update_hybrid_job(job_id, epochs, params, parametric_circuit, note)
+
+
+def fetch_by_identity(identity: str) -> list[CircuitJob]:
+    return default_store().fetch_by_identity(identity)
+
+
+def fetch_by_identity_pages(
+    identity: str,
+    page: int,
+    jobs_per_page: int,
+    order: str,
+    order_by: str | None,
+    filter_query: str | None,
+) -> dict[str, Any]:
+    return default_store().fetch_by_identity_pages(
+        identity, page, jobs_per_page, order, order_by, filter_query
+    )
+
+
+def fetch_hamiltonian_job_by_identity(identity: str) -> list[HamiltonianJob]:
+    return default_store().fetch_hamiltonian_job_by_identity(identity)
+
+
+def fetch_hamiltonian_job_by_task_id(task_id: int | str) -> list[HamiltonianJob]:
+    return default_store().fetch_hamiltonian_job_by_task_id(task_id)
+
+
+def fetch_result_by_job_id_and_identity(job_id: int | str, identity: str) -> CircuitJob | None:
+    return default_store().fetch_result_by_job_id_and_identity(job_id, identity)
+
+
+def fetch_all_waiting_jobs() -> list[CircuitJob]:
+    return default_store().fetch_all_waiting_jobs()
+
+
+def fetch_all_waiting_hamiltonian_jobs() -> list[HamiltonianJob]:
+    return default_store().fetch_all_waiting_hamiltonian_jobs()

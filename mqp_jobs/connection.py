@@ -1,0 +1,119 @@
+"""Connection pools and the errors a caller sees when the database cannot be reached."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import psycopg
+from psycopg import errors as pg_errors
+from psycopg import pq
+from psycopg.conninfo import conninfo_to_dict
+from psycopg_pool import ConnectionPool
+
+from mqp_jobs.errors import DatabaseUnavailable, InvalidArgument
+from mqp_jobs.queries import query
+
+ENV_URL = "MQP_DATABASE_URL"
+
+
+@dataclass(frozen=True)
+class PoolSettings:
+    """How the package's own pools connect. Times are in seconds."""
+
+    min_size: int = 1
+    max_size: int = 8
+    connect_timeout: float = 10.0
+    statement_timeout: float = 60.0
+    lock_timeout: float = 10.0
+    idle_in_transaction_timeout: float = 60.0
+    application_name: str = "mqp_jobs"
+
+
+def resolve_conninfo(conninfo: str | None) -> str:
+    """The conninfo to use: the argument, else $MQP_DATABASE_URL, else '' (libpq defaults)."""
+    chosen = conninfo if conninfo is not None else os.environ.get(ENV_URL, "")
+    try:
+        conninfo_to_dict(chosen)
+    except psycopg.ProgrammingError as exc:
+        raise InvalidArgument(f"invalid database URL {chosen!r}: {exc}") from None
+    return chosen
+
+
+def describe(conninfo: str) -> str:
+    """'host H port P database D user U', filling what the conninfo omits from libpq's defaults."""
+    given = {key: str(value) for key, value in conninfo_to_dict(conninfo).items()}
+    defaults = {
+        option.keyword.decode(): option.val.decode()
+        for option in pq.Conninfo.get_defaults()
+        if option.val is not None
+    }
+
+    def pick(key: str, fallback: str) -> str:
+        return given.get(key) or defaults.get(key) or fallback
+
+    user = pick("user", os.environ.get("USER", "the current user"))
+    host = given.get("host") or given.get("hostaddr") or defaults.get("host") or "local socket"
+    return f"host {host} port {pick('port', '5432')} database {pick('dbname', user)} user {user}"
+
+
+def unavailable(conninfo: str, reason: object) -> DatabaseUnavailable:
+    """The error for a database that cannot be reached, naming what was tried."""
+    detail = " ".join(str(reason).split()) or type(reason).__name__
+    return DatabaseUnavailable(f"cannot reach PostgreSQL at {describe(conninfo)}: {detail}")
+
+
+def probe(conninfo: str, timeout: float) -> str:
+    """Why a direct connection fails, or '' when it works."""
+    try:
+        psycopg.connect(conninfo, connect_timeout=max(1, round(timeout))).close()
+    except psycopg.Error as exc:
+        return str(exc)
+    return ""
+
+
+def _seconds_setting(seconds: float) -> str:
+    return f"{max(0, round(seconds * 1000))}ms"
+
+
+def open_pool(conninfo: str, settings: PoolSettings) -> ConnectionPool:
+    """Open a pool and wait for its first connection; DatabaseUnavailable if none comes."""
+
+    def configure(conn: psycopg.Connection) -> None:
+        conn.execute(
+            query("apply_session_settings"),
+            {
+                "statement_timeout": _seconds_setting(settings.statement_timeout),
+                "lock_timeout": _seconds_setting(settings.lock_timeout),
+                "idle_in_transaction_timeout": _seconds_setting(
+                    settings.idle_in_transaction_timeout
+                ),
+                "application_name": settings.application_name,
+            },
+        )
+        conn.commit()
+
+    pool = ConnectionPool(
+        conninfo,
+        min_size=settings.min_size,
+        max_size=settings.max_size,
+        timeout=settings.connect_timeout,
+        kwargs={"connect_timeout": max(1, round(settings.connect_timeout))},
+        configure=configure,
+        check=ConnectionPool.check_connection,
+        name="mqp_jobs",
+        open=True,
+    )
+    try:
+        pool.wait(timeout=settings.connect_timeout)
+    except Exception as exc:
+        pool.close()
+        raise unavailable(conninfo, probe(conninfo, settings.connect_timeout) or exc) from None
+    return pool
+
+
+def is_connection_error(exc: psycopg.Error) -> bool:
+    """Whether an error means the connection, not the statement, failed."""
+    return isinstance(exc, psycopg.OperationalError) and not isinstance(
+        exc, (pg_errors.QueryCanceled, pg_errors.LockNotAvailable)
+    )

@@ -1,0 +1,45 @@
+"""Running named statements: typed rows in, typed rows out."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, LiteralString, TypeVar
+
+import psycopg
+from psycopg.rows import class_row
+from psycopg.sql import Composable
+
+Conn = psycopg.Connection[Any]
+"""Any psycopg connection; statements use their own cursors and row factories."""
+
+Params = Mapping[str, object]
+Row = TypeVar("Row")
+
+
+def rows(conn: Conn, statement: LiteralString | Composable, params: Params, model: type[Row]) -> list[Row]:
+    """Every row of the statement, as ``model`` instances."""
+    with conn.cursor(row_factory=class_row(model)) as cur:
+        cur.execute(statement, params)
+        return cur.fetchall()
+
+
+def row(conn: Conn, statement: LiteralString, params: Params, model: type[Row]) -> Row | None:
+    """The first row of the statement as a ``model``, or None."""
+    with conn.cursor(row_factory=class_row(model)) as cur:
+        cur.execute(statement, params)
+        return cur.fetchone()
+
+
+def value(conn: Conn, statement: LiteralString | Composable, params: Params) -> object:
+    """The first column of the first row, or None when there is no row."""
+    with conn.cursor() as cur:
+        cur.execute(statement, params)
+        found = cur.fetchone()
+        return None if found is None else found[0]
+
+
+def column(conn: Conn, statement: LiteralString, params: Params) -> list[Any]:
+    """The first column of every row."""
+    with conn.cursor() as cur:
+        cur.execute(statement, params)
+        return [found[0] for found in cur.fetchall()]

@@ -1,0 +1,88 @@
+"""Rows as callers see them: frozen dataclasses filled by psycopg's ``class_row``."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+
+class JobStatus(str, enum.Enum):
+    """A job's status; members compare equal to the plain strings."""
+
+    PENDING = "PENDING"
+    WAITING = "WAITING"
+    COMPLETED = "COMPLETED"
+    CANCELLED = "CANCELLED"
+    FAILED = "FAILED"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class CircuitJob:
+    id: int
+    status: str
+    shots: int
+    circuit: str
+    circuit_format: str
+    owner: str
+    budget: str
+    target_specification: str
+    no_modify: bool
+    queued: bool
+    note: str | None
+    cost: float
+    result: str | None
+    executed_resource: str | None
+    executed_circuit: str | None
+    timestamp_submitted: datetime
+    timestamp_scheduled: datetime | None
+    timestamp_completed: datetime | None
+    timestamp_cancelled: datetime | None
+
+
+@dataclass(frozen=True)
+class HamiltonianJob:
+    id: int
+    status: str
+    interaction_str: str
+    coefficients_str: str
+    owner: str
+    budget: str
+    target_specification: str
+    no_modify: bool
+    note: str | None
+    cost: float
+    result: str | None
+    executed_resource: str | None
+    executed_circuit: str | None
+    epochs: int | None
+    params: str | None
+    parametric_circuit: str | None
+    timestamp_submitted: datetime
+    timestamp_scheduled: datetime | None
+    timestamp_completed: datetime | None
+    timestamp_cancelled: datetime | None
+
+
+@dataclass(frozen=True)
+class JobEvent:
+    id: int
+    job_kind: str
+    job_id: int
+    from_status: str | None
+    to_status: str
+    at: datetime
+    note: str | None
+
+
+@dataclass(frozen=True)
+class JobReferences:
+    """What a job's owner, budget and target resolve to, for a precise error."""
+
+    owner_known: bool
+    budget_known: bool
+    budget_allowed: bool
+    target_known: bool

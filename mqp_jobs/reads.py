@@ -1,0 +1,145 @@
+"""Reading jobs: by owner, by page for the dashboard, by id, and the WAITING lists."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from psycopg import sql
+
+from mqp_jobs import validation as check
+from mqp_jobs.errors import InvalidArgument, InvalidQuery
+from mqp_jobs.execute import Conn, rows, value
+from mqp_jobs.models import CircuitJob, HamiltonianJob, JobStatus
+from mqp_jobs.queries import query
+
+_FETCH_BY_IDENTITY = query("fetch_by_identity")
+_FETCH_HAMILTONIAN_BY_IDENTITY = query("fetch_hamiltonian_job_by_identity")
+_FETCH_RESULT = query("fetch_result_by_job_id_and_identity")
+_GET_HAMILTONIAN_JOB = query("get_hamiltonian_job")
+_COUNT_BY_IDENTITY = query("count_by_identity")
+_PAGE = sql.SQL(query("fetch_by_identity_page"))
+_WAITING = query("fetch_all_waiting_jobs")
+_WAITING_HAMILTONIAN = query("fetch_all_waiting_hamiltonian_jobs")
+
+MAX_JOBS_PER_PAGE = 1000
+
+PAGE_ORDER_COLUMNS = {
+    name: sql.Identifier(name)
+    for name in (
+        "id",
+        "status",
+        "shots",
+        "circuit_format",
+        "budget",
+        "target_specification",
+        "queued",
+        "cost",
+        "executed_resource",
+        "timestamp_submitted",
+        "timestamp_scheduled",
+        "timestamp_completed",
+        "timestamp_cancelled",
+    )
+}
+"""Columns a dashboard page may be sorted by; ``date`` is an alias of timestamp_submitted."""
+
+_DIRECTIONS = {"ASC": sql.SQL("ASC"), "DESC": sql.SQL("DESC")}
+
+
+def _identity(identity: object) -> str | None:
+    """The identity to look up, or None when no user can have it."""
+    if not isinstance(identity, str):
+        raise InvalidQuery(f"identity must be a string, not {type(identity).__name__}")
+    return None if "\x00" in identity or not identity else identity
+
+
+def by_identity(conn: Conn, identity: str) -> list[CircuitJob]:
+    owner = _identity(identity)
+    return [] if owner is None else rows(conn, _FETCH_BY_IDENTITY, {"identity": owner}, CircuitJob)
+
+
+def hamiltonian_by_identity(conn: Conn, identity: str) -> list[HamiltonianJob]:
+    owner = _identity(identity)
+    if owner is None:
+        return []
+    return rows(conn, _FETCH_HAMILTONIAN_BY_IDENTITY, {"identity": owner}, HamiltonianJob)
+
+
+def _lookup_id(job_id: object) -> int | None:
+    """The id to look up, or None when the value cannot name a job."""
+    try:
+        return check.job_id(job_id)
+    except InvalidArgument:
+        return None
+
+
+def result_by_job_id_and_identity(conn: Conn, job_id: object, identity: str) -> CircuitJob | None:
+    number, owner = _lookup_id(job_id), _identity(identity)
+    if number is None or owner is None:
+        return None
+    found = rows(conn, _FETCH_RESULT, {"job_id": number, "identity": owner}, CircuitJob)
+    return found[0] if found else None
+
+
+def hamiltonian_by_task_id(conn: Conn, task_id: object) -> list[HamiltonianJob]:
+    number = _lookup_id(task_id)
+    if number is None:
+        return []
+    return rows(conn, _GET_HAMILTONIAN_JOB, {"job_id": number}, HamiltonianJob)
+
+
+def _order_column(order_by: object) -> sql.Identifier:
+    if order_by is None or order_by == "":
+        return PAGE_ORDER_COLUMNS["id"]
+    if not isinstance(order_by, str):
+        raise InvalidQuery(f"order_by must be a column name, not {type(order_by).__name__}")
+    name = "timestamp_submitted" if order_by.strip().lower() == "date" else order_by.strip().lower()
+    if name not in PAGE_ORDER_COLUMNS:
+        allowed = ", ".join(["date", *PAGE_ORDER_COLUMNS])
+        raise InvalidQuery(f"order_by must be one of {allowed}; got {order_by!r}")
+    return PAGE_ORDER_COLUMNS[name]
+
+
+def _direction(order: object) -> sql.SQL:
+    key = order.strip().upper() if isinstance(order, str) else None
+    if key not in _DIRECTIONS:
+        raise InvalidQuery(f"order must be 'ASC' or 'DESC', not {order!r}")
+    return _DIRECTIONS[key]
+
+
+def _status_filter(filter_query: object) -> str | None:
+    if filter_query is None or filter_query == "":
+        return None
+    if isinstance(filter_query, str) and filter_query.strip().upper() in JobStatus.__members__:
+        return filter_query.strip().upper()
+    allowed = ", ".join(JobStatus.__members__)
+    raise InvalidQuery(f"filter_query must be empty or a status ({allowed}), not {filter_query!r}")
+
+
+def page_by_identity(
+    conn: Conn,
+    identity: str,
+    page: int,
+    jobs_per_page: int,
+    order: str,
+    order_by: str | None,
+    filter_query: str | None,
+) -> dict[str, Any]:
+    """One dashboard page: ``{"jobs": [...], "totaljob_nr": n}``, n counting every page."""
+    size = check.count(jobs_per_page, "jobs_per_page", minimum=1, maximum=MAX_JOBS_PER_PAGE, error=InvalidQuery)
+    number = check.count(page, "page", minimum=0, maximum=2**62 // MAX_JOBS_PER_PAGE, error=InvalidQuery)
+    statement = _PAGE.format(order_by=_order_column(order_by), direction=_direction(order))
+    params = {"identity": _identity(identity), "status": _status_filter(filter_query)}
+    if params["identity"] is None:
+        return {"jobs": [], "totaljob_nr": 0}
+    total = value(conn, _COUNT_BY_IDENTITY, params)
+    jobs = rows(conn, statement, {**params, "limit": size, "offset": number * size}, CircuitJob)
+    return {"jobs": jobs, "totaljob_nr": total}
+
+
+def waiting(conn: Conn) -> list[CircuitJob]:
+    return rows(conn, _WAITING, {}, CircuitJob)
+
+
+def waiting_hamiltonian(conn: Conn) -> list[HamiltonianJob]:
+    return rows(conn, _WAITING_HAMILTONIAN, {}, HamiltonianJob)

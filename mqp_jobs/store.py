@@ -1,0 +1,229 @@
+"""The repository: every public operation as one short method over a connection pool."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from mqp_jobs import reads, reference, submit, transitions
+from mqp_jobs.connection import (
+    PoolSettings,
+    is_connection_error,
+    open_pool,
+    probe,
+    resolve_conninfo,
+    unavailable,
+)
+from mqp_jobs.errors import OperationTimedOut
+from mqp_jobs.execute import Conn
+from mqp_jobs.models import CircuitJob, HamiltonianJob
+from mqp_jobs.transitions import CIRCUIT, HAMILTONIAN
+
+
+class JobStore:
+    """The job database over one pool: the caller's, or one opened on first use."""
+
+    def __init__(
+        self,
+        conninfo: str | None = None,
+        *,
+        pool: ConnectionPool | None = None,
+        settings: PoolSettings | None = None,
+    ) -> None:
+        self._conninfo = pool.conninfo if pool is not None else resolve_conninfo(conninfo)
+        self._settings = settings or PoolSettings()
+        self._pool = pool
+        self._owns_pool = pool is None
+        self._pid = os.getpid()
+        self._lock = threading.Lock()
+
+    @property
+    def conninfo(self) -> str:
+        return self._conninfo
+
+    def _open(self) -> ConnectionPool:
+        with self._lock:
+            if self._owns_pool and self._pid != os.getpid():
+                # A forked child must not share its parent's sockets: start a pool of its own.
+                self._pool, self._pid = None, os.getpid()
+            if self._pool is None:
+                self._pool = open_pool(self._conninfo, self._settings)
+            return self._pool
+
+    def close(self) -> None:
+        """Close the pool if this store opened it; a caller's pool is left to the caller."""
+        with self._lock:
+            if self._owns_pool and self._pool is not None and self._pid == os.getpid():
+                self._pool.close()
+            self._pool = None if self._owns_pool else self._pool
+
+    @contextmanager
+    def connection(self) -> Iterator[Conn]:
+        """A pooled connection in a transaction, committed when the block ends without error."""
+        pool = self._open()
+        try:
+            with pool.connection() as conn:
+                yield conn
+        except PoolTimeout as exc:
+            reason = probe(self._conninfo, self._settings.connect_timeout)
+            raise unavailable(self._conninfo, reason or exc) from None
+        except psycopg.OperationalError as exc:
+            if is_connection_error(exc):
+                raise unavailable(self._conninfo, exc) from None
+            raise OperationTimedOut(str(exc).strip()) from None
+
+    # Reference data
+
+    def create_user(self, identity: str) -> None:
+        with self.connection() as conn:
+            reference.create_user(conn, identity)
+
+    def create_budget(self, name: str, owner: str, members: Iterable[str] = ()) -> None:
+        with self.connection() as conn:
+            reference.create_budget(conn, name, owner, members)
+
+    def create_resource(self, name: str, maintenance: bool = False) -> None:
+        with self.connection() as conn:
+            reference.create_resource(conn, name, maintenance)
+
+    def set_resource_maintenance(self, name: str, maintenance: bool) -> None:
+        with self.connection() as conn:
+            reference.set_resource_maintenance(conn, name, maintenance)
+
+    def create_target_spec(self, name: str, resource_name: str | None) -> None:
+        with self.connection() as conn:
+            reference.create_target_spec(conn, name, resource_name)
+
+    # Submitting
+
+    def create_job(
+        self,
+        shots: int,
+        circuit: str,
+        owner: str,
+        budget: str,
+        target_spec: str,
+        circuit_format: str,
+        no_modify: bool = False,
+        queued: bool = False,
+    ) -> CircuitJob:
+        with self.connection() as conn:
+            return submit.create_job(
+                conn, shots, circuit, owner, budget, target_spec, circuit_format, no_modify, queued
+            )
+
+    def create_hamiltonian_job(
+        self,
+        interaction_str: str,
+        coefficients_str: str,
+        owner: str,
+        budget: str,
+        target_spec: str,
+    ) -> HamiltonianJob:
+        with self.connection() as conn:
+            return submit.create_hamiltonian_job(
+                conn, interaction_str, coefficients_str, owner, budget, target_spec
+            )
+
+    # After a claim
+
+    def complete_job_with_result(
+        self,
+        job_id: int,
+        result: str | None,
+        executed_resource: str,
+        executed_circuit: str | None,
+        note: str | None = "",
+    ) -> None:
+        with self.connection() as conn:
+            transitions.complete(
+                conn, CIRCUIT, job_id, result, executed_resource, executed_circuit, note
+            )
+
+    def complete_hamiltonian_job_with_result(
+        self,
+        job_id: int,
+        result: str | None,
+        executed_resource: str,
+        executed_circuit: str | None,
+        note: str | None = "",
+    ) -> None:
+        with self.connection() as conn:
+            transitions.complete(
+                conn, HAMILTONIAN, job_id, result, executed_resource, executed_circuit, note
+            )
+
+    def cancel_job(self, job_id: int, note: str | None) -> None:
+        with self.connection() as conn:
+            transitions.cancel(conn, CIRCUIT, job_id, note)
+
+    def cancel_hamiltonian_job(self, job_id: int, note: str | None) -> None:
+        with self.connection() as conn:
+            transitions.cancel(conn, HAMILTONIAN, job_id, note)
+
+    def fail_job(self, job_id: int, note: str | None) -> None:
+        with self.connection() as conn:
+            transitions.fail(conn, CIRCUIT, job_id, note)
+
+    def fail_hamiltonian_job(self, job_id: int, note: str | None) -> None:
+        with self.connection() as conn:
+            transitions.fail(conn, HAMILTONIAN, job_id, note)
+
+    def update_hybrid_job(
+        self,
+        job_id: int,
+        epochs: int,
+        params: str | None,
+        parametric_circuit: str | None,
+        note: str | None,
+    ) -> None:
+        with self.connection() as conn:
+            transitions.update_hybrid(conn, job_id, epochs, params, parametric_circuit, note)
+
+    # Reads
+
+    def fetch_by_identity(self, identity: str) -> list[CircuitJob]:
+        with self.connection() as conn:
+            return reads.by_identity(conn, identity)
+
+    def fetch_by_identity_pages(
+        self,
+        identity: str,
+        page: int,
+        jobs_per_page: int,
+        order: str,
+        order_by: str | None,
+        filter_query: str | None,
+    ) -> dict[str, Any]:
+        with self.connection() as conn:
+            return reads.page_by_identity(
+                conn, identity, page, jobs_per_page, order, order_by, filter_query
+            )
+
+    def fetch_hamiltonian_job_by_identity(self, identity: str) -> list[HamiltonianJob]:
+        with self.connection() as conn:
+            return reads.hamiltonian_by_identity(conn, identity)
+
+    def fetch_hamiltonian_job_by_task_id(self, task_id: int | str) -> list[HamiltonianJob]:
+        with self.connection() as conn:
+            return reads.hamiltonian_by_task_id(conn, task_id)
+
+    def fetch_result_by_job_id_and_identity(
+        self, job_id: int | str, identity: str
+    ) -> CircuitJob | None:
+        with self.connection() as conn:
+            return reads.result_by_job_id_and_identity(conn, job_id, identity)
+
+    def fetch_all_waiting_jobs(self) -> list[CircuitJob]:
+        with self.connection() as conn:
+            return reads.waiting(conn)
+
+    def fetch_all_waiting_hamiltonian_jobs(self) -> list[HamiltonianJob]:
+        with self.connection() as conn:
+            return reads.waiting_hamiltonian(conn)

@@ -1,0 +1,150 @@
+"""Status changes after a claim: complete, cancel (or requeue), fail, hybrid updates.
+
+Each change is one UPDATE whose WHERE names the statuses it may start from, so a forbidden
+transition changes nothing; only when it matched no row is the job read again, to tell a
+missing job from a job in the wrong status. The event log is written by the tables' triggers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import LiteralString
+
+from psycopg import errors as pg_errors
+
+from mqp_jobs import validation as check
+from mqp_jobs.errors import InvalidJob, InvalidTransition, JobNotFound, UnknownResource
+from mqp_jobs.execute import Conn, Params, row, value
+from mqp_jobs.models import CircuitJob, HamiltonianJob
+from mqp_jobs.queries import query
+from mqp_jobs.rules import MAX_QUEUING_TIME, reports_resource_down
+
+
+@dataclass(frozen=True)
+class JobKind:
+    name: str
+    get: LiteralString
+    model: type[CircuitJob] | type[HamiltonianJob]
+
+
+CIRCUIT = JobKind("circuit", query("get_circuit_job"), CircuitJob)
+HAMILTONIAN = JobKind("hamiltonian", query("get_hamiltonian_job"), HamiltonianJob)
+
+_COMPLETE = {CIRCUIT: query("complete_job"), HAMILTONIAN: query("complete_hamiltonian_job")}
+_CANCEL = {CIRCUIT: query("cancel_job"), HAMILTONIAN: query("cancel_hamiltonian_job")}
+_FAIL = {CIRCUIT: query("fail_job"), HAMILTONIAN: query("fail_hamiltonian_job")}
+_UPDATE_HYBRID_JOB = query("update_hybrid_job")
+_COMPLETION_FIELDS = ("result", "executed_resource", "executed_circuit", "note")
+
+
+def existing_id(job_id: object, kind: JobKind) -> int:
+    """The job id as an int; JobNotFound for an id no job can have."""
+    number = check.job_id(job_id)
+    if number is None:
+        raise JobNotFound(f"no {kind.name} job {job_id!r}")
+    return number
+
+
+def get(conn: Conn, kind: JobKind, job_id: int) -> CircuitJob | HamiltonianJob | None:
+    return row(conn, kind.get, {"job_id": job_id}, kind.model)
+
+
+def _refused(conn: Conn, kind: JobKind, job_id: int, action: str, allowed: str) -> Exception:
+    """The error for a guarded UPDATE that matched nothing: a missing job or a wrong status."""
+    job = get(conn, kind, job_id)
+    if job is None:
+        return JobNotFound(f"no {kind.name} job {job_id}")
+    return InvalidTransition(f"{kind.name} job {job.id} is {job.status}; {action} needs it {allowed}")
+
+
+def _change(
+    conn: Conn,
+    kind: JobKind,
+    statement: LiteralString,
+    params: Params,
+    action: str,
+    allowed: str,
+) -> object:
+    """Run one guarded UPDATE returning one column; raise when it matched nothing."""
+    changed = value(conn, statement, params)
+    if changed is None:
+        raise _refused(conn, kind, existing_id(params["job_id"], kind), action, allowed)
+    return changed
+
+
+def complete(
+    conn: Conn,
+    kind: JobKind,
+    job_id: int,
+    result: str | None,
+    executed_resource: str,
+    executed_circuit: str | None,
+    note: str | None,
+) -> None:
+    """WAITING → COMPLETED. Repeating a completion with the same values is a no-op."""
+    if executed_resource is None:
+        raise UnknownResource("executed_resource must name a resource, not None")
+    number = existing_id(job_id, kind)
+    params = {
+        "job_id": number,
+        "result": check.optional_text(result, "result", InvalidJob),
+        "executed_resource": check.text(executed_resource, "executed_resource", InvalidJob),
+        "executed_circuit": check.optional_text(executed_circuit, "executed_circuit", InvalidJob),
+        "note": check.optional_text(note, "note", InvalidJob),
+    }
+    try:
+        changed = value(conn, _COMPLETE[kind], params)
+    except pg_errors.ForeignKeyViolation:
+        raise UnknownResource(f"no resource {executed_resource!r}") from None
+    if changed is not None:
+        return
+    job = get(conn, kind, number)
+    stored = None if job is None else (
+        job.status, job.result, job.executed_resource, job.executed_circuit, job.note
+    )
+    if stored == ("COMPLETED", *(params[key] for key in _COMPLETION_FIELDS)):
+        return  # a retried call whose first reply was lost
+    raise _refused(conn, kind, number, "completing", "WAITING (or COMPLETED with these values)")
+
+
+def cancel(conn: Conn, kind: JobKind, job_id: int, note: str | None) -> str:
+    """PENDING/WAITING → CANCELLED, or → PENDING for a queued circuit job whose resource is down.
+
+    Returns the job's new status.
+    """
+    text = check.optional_text(note, "note", InvalidJob)
+    params = {
+        "job_id": existing_id(job_id, kind),
+        "note": text,
+        "resource_down": reports_resource_down(text),
+        "max_queuing_time": MAX_QUEUING_TIME,
+    }
+    return str(_change(conn, kind, _CANCEL[kind], params, "cancelling", "PENDING or WAITING"))
+
+
+def fail(conn: Conn, kind: JobKind, job_id: int, note: str | None) -> None:
+    """WAITING → FAILED."""
+    params = {
+        "job_id": existing_id(job_id, kind),
+        "note": check.optional_text(note, "note", InvalidJob),
+    }
+    _change(conn, kind, _FAIL[kind], params, "failing", "WAITING")
+
+
+def update_hybrid(
+    conn: Conn,
+    job_id: int,
+    epochs: int,
+    params: str | None,
+    parametric_circuit: str | None,
+    note: str | None,
+) -> None:
+    """Store one epoch of a hybrid Hamiltonian job that is PENDING or WAITING."""
+    values = {
+        "job_id": existing_id(job_id, HAMILTONIAN),
+        "epochs": check.count(epochs, "epochs", minimum=0, error=InvalidJob),
+        "params": check.optional_text(params, "params", InvalidJob),
+        "parametric_circuit": check.optional_text(parametric_circuit, "parametric_circuit", InvalidJob),
+        "note": check.optional_text(note, "note", InvalidJob),
+    }
+    _change(conn, HAMILTONIAN, _UPDATE_HYBRID_JOB, values, "a hybrid update", "PENDING or WAITING")

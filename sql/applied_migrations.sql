@@ -1,0 +1,2 @@
+-- name: applied_migrations
+SELECT version FROM mqp_schema_version ORDER BY version

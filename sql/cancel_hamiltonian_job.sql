@@ -1,0 +1,6 @@
+-- name: cancel_hamiltonian_job
+-- Hamiltonian jobs are never requeued.
+UPDATE hamiltonian_job
+SET status = 'CANCELLED', timestamp_cancelled = now(), note = %(note)s
+WHERE id = %(job_id)s AND status IN ('PENDING', 'WAITING')
+RETURNING status

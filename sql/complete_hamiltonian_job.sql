@@ -1,0 +1,11 @@
+-- name: complete_hamiltonian_job
+-- As complete_job: only a WAITING job completes.
+UPDATE hamiltonian_job
+SET status = 'COMPLETED',
+    result = %(result)s,
+    executed_resource = %(executed_resource)s,
+    executed_circuit = %(executed_circuit)s,
+    note = %(note)s,
+    timestamp_completed = now()
+WHERE id = %(job_id)s AND status = 'WAITING'
+RETURNING id

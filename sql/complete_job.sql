@@ -1,0 +1,12 @@
+-- name: complete_job
+-- Only a WAITING job completes; the status test in WHERE is re-checked on the newest row
+-- version if another transaction changed the job first, so two completions cannot both win.
+UPDATE circuit_job
+SET status = 'COMPLETED',
+    result = %(result)s,
+    executed_resource = %(executed_resource)s,
+    executed_circuit = %(executed_circuit)s,
+    note = %(note)s,
+    timestamp_completed = now()
+WHERE id = %(job_id)s AND status = 'WAITING'
+RETURNING id

@@ -1,0 +1,4 @@
+-- name: fail_hamiltonian_job
+UPDATE hamiltonian_job SET status = 'FAILED', note = %(note)s
+WHERE id = %(job_id)s AND status = 'WAITING'
+RETURNING id

@@ -1,0 +1,3 @@
+-- name: set_resource_maintenance
+UPDATE resource SET maintenance = %(maintenance)s WHERE name = %(name)s
+RETURNING name

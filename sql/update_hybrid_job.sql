@@ -1,0 +1,9 @@
+-- name: update_hybrid_job
+-- One epoch of a variational run; allowed while the job is PENDING or WAITING.
+UPDATE hamiltonian_job
+SET epochs = %(epochs)s,
+    params = %(params)s,
+    parametric_circuit = %(parametric_circuit)s,
+    note = %(note)s
+WHERE id = %(job_id)s AND status IN ('PENDING', 'WAITING')
+RETURNING id
