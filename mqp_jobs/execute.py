@@ -7,7 +7,7 @@ from typing import Any, LiteralString, TypeVar
 
 import psycopg
 from psycopg.rows import class_row
-from psycopg.sql import Composable
+from psycopg.sql import Composed
 
 Conn = psycopg.Connection[Any]
 """Any psycopg connection; statements use their own cursors and row factories."""
@@ -16,7 +16,9 @@ Params = Mapping[str, object]
 Row = TypeVar("Row")
 
 
-def rows(conn: Conn, statement: LiteralString | Composable, params: Params, model: type[Row]) -> list[Row]:
+def rows(
+    conn: Conn, statement: LiteralString | Composed, params: Params, model: type[Row]
+) -> list[Row]:
     """Every row of the statement, as ``model`` instances."""
     with conn.cursor(row_factory=class_row(model)) as cur:
         cur.execute(statement, params)
@@ -30,7 +32,7 @@ def row(conn: Conn, statement: LiteralString, params: Params, model: type[Row]) 
         return cur.fetchone()
 
 
-def value(conn: Conn, statement: LiteralString | Composable, params: Params) -> object:
+def value(conn: Conn, statement: LiteralString | Composed, params: Params) -> object:
     """The first column of the first row, or None when there is no row."""
     with conn.cursor() as cur:
         cur.execute(statement, params)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import LiteralString, cast
 
 import psycopg
 
@@ -42,14 +41,14 @@ def migrations(folder: Path | None = None) -> list[Migration]:
     return found
 
 
-def migrate(conninfo: str | None = None) -> list[int]:
+def migrate(conninfo: str | None = None, folder: Path | None = None) -> list[int]:
     """Apply the migrations the database lacks, in one transaction; return their versions.
 
     Safe to run from several processes at once: the first takes an advisory lock, the others
     wait for it and then find nothing left to do.
     """
     target = resolve_conninfo(conninfo)
-    pending = migrations()
+    pending = migrations(folder)
     try:
         with psycopg.connect(target, connect_timeout=10) as conn:
             conn.execute(_LOCK)
@@ -60,7 +59,7 @@ def migrate(conninfo: str | None = None) -> list[int]:
                 if migration.version in applied:
                     continue
                 # A migration file is package source, executed as a script of statements.
-                conn.execute(cast(LiteralString, migration.path.read_text(encoding="utf-8")))
+                conn.execute(migration.path.read_text(encoding="utf-8"))
                 conn.execute(_RECORD, {"version": migration.version, "name": migration.name})
                 done.append(migration.version)
             return done
@@ -68,4 +67,3 @@ def migrate(conninfo: str | None = None) -> list[int]:
         if is_connection_error(exc):
             raise unavailable(target, exc) from None
         raise MigrationError(f"migration failed on {describe(target)}: {exc}") from exc
-

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 
-class JobStatus(str, enum.Enum):
+class JobStatus(enum.StrEnum):
     """A job's status; members compare equal to the plain strings."""
 
     PENDING = "PENDING"
@@ -15,9 +15,6 @@ class JobStatus(str, enum.Enum):
     COMPLETED = "COMPLETED"
     CANCELLED = "CANCELLED"
     FAILED = "FAILED"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import LiteralString, cast
+from typing import LiteralString
 
 from mqp_jobs.errors import QueryFileError
 
@@ -53,8 +53,8 @@ def load(folder: Path) -> dict[str, LiteralString]:
         if name in where:
             raise QueryFileError(f"{name} declared twice: {where[name]}:1 and {path}:1")
         where[name] = path
-        # Files under sql/ are part of the package, not input: they are as literal as source.
-        statements[name] = cast(LiteralString, text)
+        # Files under sql/ are package source, as literal as a string in the code.
+        statements[name] = text
     return statements
 
 

@@ -35,12 +35,18 @@ def create_budget(conn: Conn, name: str, owner: str, members: Iterable[str] = ()
 def create_resource(conn: Conn, name: str, maintenance: bool = False) -> None:
     conn.execute(
         _CREATE_RESOURCE,
-        {"name": check.text(name, "resource name"), "maintenance": check.flag(maintenance, "maintenance")},
+        {
+            "name": check.text(name, "resource name"),
+            "maintenance": check.flag(maintenance, "maintenance"),
+        },
     )
 
 
 def set_resource_maintenance(conn: Conn, name: str, maintenance: bool) -> None:
-    params = {"name": check.text(name, "resource name"), "maintenance": check.flag(maintenance, "maintenance")}
+    params = {
+        "name": check.text(name, "resource name"),
+        "maintenance": check.flag(maintenance, "maintenance"),
+    }
     if value(conn, _SET_RESOURCE_MAINTENANCE, params) is None:
         raise UnknownResource(f"no resource {name!r}")
 
@@ -48,6 +54,8 @@ def set_resource_maintenance(conn: Conn, name: str, maintenance: bool) -> None:
 def create_target_spec(conn: Conn, name: str, resource_name: str | None) -> None:
     params = {
         "name": check.text(name, "target specification name"),
-        "resource_name": None if resource_name is None else check.text(resource_name, "resource_name"),
+        "resource_name": None
+        if resource_name is None
+        else check.text(resource_name, "resource_name"),
     }
     conn.execute(_CREATE_TARGET_SPEC, params)

@@ -36,7 +36,10 @@ class JobStore:
         pool: ConnectionPool | None = None,
         settings: PoolSettings | None = None,
     ) -> None:
-        self._conninfo = pool.conninfo if pool is not None else resolve_conninfo(conninfo)
+        if pool is None:
+            self._conninfo = resolve_conninfo(conninfo)
+        else:
+            self._conninfo = pool.conninfo if isinstance(pool.conninfo, str) else pool.conninfo()
         self._settings = settings or PoolSettings()
         self._pool = pool
         self._owns_pool = pool is None

@@ -36,7 +36,9 @@ def _refusal(conn: Conn, params: Params) -> Exception:
     if not refs.budget_known:
         return UnknownBudget(f"no budget {params['budget']!r}")
     if not refs.budget_allowed:
-        return BudgetNotAllowed(f"user {params['owner']!r} may not charge budget {params['budget']!r}")
+        return BudgetNotAllowed(
+            f"user {params['owner']!r} may not charge budget {params['budget']!r}"
+        )
     if not refs.target_known:
         return UnknownTargetSpec(f"no target specification {params['target_spec']!r}")
     return InvalidJob("the job was refused by the database")

@@ -54,7 +54,9 @@ def _refused(conn: Conn, kind: JobKind, job_id: int, action: str, allowed: str) 
     job = get(conn, kind, job_id)
     if job is None:
         return JobNotFound(f"no {kind.name} job {job_id}")
-    return InvalidTransition(f"{kind.name} job {job.id} is {job.status}; {action} needs it {allowed}")
+    return InvalidTransition(
+        f"{kind.name} job {job.id} is {job.status}; {action} needs it {allowed}"
+    )
 
 
 def _change(
@@ -99,8 +101,10 @@ def complete(
     if changed is not None:
         return
     job = get(conn, kind, number)
-    stored = None if job is None else (
-        job.status, job.result, job.executed_resource, job.executed_circuit, job.note
+    stored = (
+        None
+        if job is None
+        else (job.status, job.result, job.executed_resource, job.executed_circuit, job.note)
     )
     if stored == ("COMPLETED", *(params[key] for key in _COMPLETION_FIELDS)):
         return  # a retried call whose first reply was lost
@@ -144,7 +148,9 @@ def update_hybrid(
         "job_id": existing_id(job_id, HAMILTONIAN),
         "epochs": check.count(epochs, "epochs", minimum=0, error=InvalidJob),
         "params": check.optional_text(params, "params", InvalidJob),
-        "parametric_circuit": check.optional_text(parametric_circuit, "parametric_circuit", InvalidJob),
+        "parametric_circuit": check.optional_text(
+            parametric_circuit, "parametric_circuit", InvalidJob
+        ),
         "note": check.optional_text(note, "note", InvalidJob),
     }
     _change(conn, HAMILTONIAN, _UPDATE_HYBRID_JOB, values, "a hybrid update", "PENDING or WAITING")

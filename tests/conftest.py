@@ -34,8 +34,12 @@ def _server_answers() -> bool:
     return True
 
 
-def load_schema(host: str, port: int, user: str, dbname: str, password: str | None, **_: object) -> None:
-    mqp_jobs.migrate(make_conninfo(host=host, port=port, user=user, dbname=dbname, password=password))
+def load_schema(
+    host: str, port: int, user: str, dbname: str, password: str | None, **_: object
+) -> None:
+    mqp_jobs.migrate(
+        make_conninfo(host=host, port=port, user=user, dbname=dbname, password=password)
+    )
 
 
 if _server_answers() or os.geteuid() == 0:

@@ -1,0 +1,158 @@
+"""Users submitting circuit and Hamiltonian jobs, and the mistakes they make doing it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+import pytest
+from conftest import Portal, count_rows
+from helpers import CIRCUIT, events, submit
+
+from mqp_jobs import (
+    BudgetNotAllowed,
+    InvalidJob,
+    JobStatus,
+    JobStore,
+    MqpJobsError,
+    UnknownBudget,
+    UnknownOwner,
+    UnknownTargetSpec,
+)
+
+
+def test_a_new_circuit_job_is_pending_with_zero_cost(store: JobStore, portal: Portal) -> None:
+    before = datetime.now(UTC)
+    job = submit(store, portal, queued=True, no_modify=True)
+    assert job.status == JobStatus.PENDING == "PENDING"
+    assert (job.shots, job.circuit, job.circuit_format) == (100, CIRCUIT, "qasm2")
+    assert (job.owner, job.budget, job.target_specification) == (
+        portal.alice,
+        portal.alice_budget,
+        portal.qpu_target,
+    )
+    assert job.queued and job.no_modify
+    assert job.cost == 0
+    assert job.note is None and job.result is None and job.executed_resource is None
+    assert job.timestamp_submitted.tzinfo is not None
+    assert abs(job.timestamp_submitted - before) < timedelta(seconds=30)
+    assert job.timestamp_scheduled is None
+
+
+def test_a_member_may_charge_a_shared_budget(store: JobStore, portal: Portal) -> None:
+    job = submit(store, portal, by=portal.bob, budget=portal.shared_budget)
+    assert job.budget == portal.shared_budget
+
+
+def test_each_submission_gets_its_own_id_and_a_creation_event(
+    store: JobStore, portal: Portal, db: psycopg.Connection
+) -> None:
+    first, second = submit(store, portal), submit(store, portal)
+    assert second.id > first.id
+    assert events(db, "circuit", first.id) == [(None, "PENDING", None)]
+
+
+def test_a_hamiltonian_job_is_pending(store: JobStore, portal: Portal) -> None:
+    job = store.create_hamiltonian_job(
+        "Z0 Z1", "[0.5]", portal.bob, portal.bob_budget, portal.sim_target
+    )
+    assert job.status == "PENDING"
+    assert (job.interaction_str, job.coefficients_str) == ("Z0 Z1", "[0.5]")
+    assert job.epochs is None and job.params is None and job.executed_circuit is None
+    assert store.fetch_hamiltonian_job_by_identity(portal.bob) == [job]
+
+
+REFUSED = [
+    # (field overrides, expected error)
+    ({"owner": "mallory"}, UnknownOwner),
+    ({"budget": "no-such-grant"}, UnknownBudget),
+    ({"budget": "bob-grant"}, BudgetNotAllowed),
+    ({"target_spec": "no-such-target"}, UnknownTargetSpec),
+    ({"owner": "mallory", "target_spec": "no-such-target"}, UnknownOwner),
+    ({"shots": 0}, InvalidJob),
+    ({"shots": -5}, InvalidJob),
+    ({"shots": True}, InvalidJob),
+    ({"shots": 10.5}, InvalidJob),
+    ({"shots": "100"}, InvalidJob),
+    ({"shots": 2**40}, InvalidJob),
+    ({"circuit": ""}, InvalidJob),
+    ({"circuit": "   "}, InvalidJob),
+    ({"circuit": None}, InvalidJob),
+    ({"circuit": b"OPENQASM"}, InvalidJob),
+    ({"circuit": "OPENQASM\x00"}, InvalidJob),
+    ({"circuit_format": ""}, InvalidJob),
+    ({"owner": ""}, InvalidJob),
+    ({"owner": None}, InvalidJob),
+    ({"budget": 7}, InvalidJob),
+    ({"target_spec": None}, InvalidJob),
+    ({"queued": "yes"}, InvalidJob),
+    ({"no_modify": 1}, InvalidJob),
+]
+
+
+@pytest.mark.parametrize(("overrides", "error"), REFUSED)
+def test_a_refused_circuit_job_writes_nothing(
+    store: JobStore, portal: Portal, db: psycopg.Connection, overrides: dict, error: type
+) -> None:
+    with pytest.raises(error) as caught:
+        submit(store, portal, **overrides)
+    assert isinstance(caught.value, MqpJobsError)
+    assert count_rows(db, "circuit_job") == 0
+    assert count_rows(db, "job_event") == 0
+
+
+def test_errors_are_also_builtin_kinds(store: JobStore, portal: Portal) -> None:
+    with pytest.raises(ValueError):
+        submit(store, portal, shots=0)
+
+
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        (("Z0", "[1]", "mallory", "bob-grant", "target-any-simulator"), UnknownOwner),
+        (("Z0", "[1]", "bob", "nope", "target-any-simulator"), UnknownBudget),
+        (("Z0", "[1]", "bob", "alice-grant", "target-any-simulator"), BudgetNotAllowed),
+        (("Z0", "[1]", "bob", "bob-grant", "nope"), UnknownTargetSpec),
+        (("", "[1]", "bob", "bob-grant", "target-any-simulator"), InvalidJob),
+        (("Z0", None, "bob", "bob-grant", "target-any-simulator"), InvalidJob),
+        (("Z0", 1.0, "bob", "bob-grant", "target-any-simulator"), InvalidJob),
+    ],
+)
+def test_a_refused_hamiltonian_job_writes_nothing(
+    store: JobStore, portal: Portal, db: psycopg.Connection, args: tuple, error: type
+) -> None:
+    with pytest.raises(error):
+        store.create_hamiltonian_job(*args)
+    assert count_rows(db, "hamiltonian_job") == 0
+
+
+def test_plain_sql_insert_of_the_attributes_works(
+    store: JobStore, portal: Portal, db: psycopg.Connection
+) -> None:
+    db.execute(
+        "INSERT INTO circuit_job"
+        " (shots, circuit, circuit_format, owner, budget, target_specification)"
+        " VALUES (10, 'c', 'qasm2', 'alice', 'alice-grant', 'target-qpu-a')"
+    )
+    [job] = store.fetch_by_identity(portal.alice)
+    assert job.status == "PENDING" and job.cost == 0 and not job.queued
+
+
+def test_the_schema_refuses_what_the_contract_forbids(
+    portal: Portal, db: psycopg.Connection
+) -> None:
+    insert = (
+        "INSERT INTO circuit_job"
+        " (shots, circuit, circuit_format, owner, budget, target_specification, status)"
+        " VALUES (%s, 'c', 'qasm2', 'alice', 'alice-grant', 'target-qpu-a', %s)"
+    )
+    with pytest.raises(psycopg.errors.CheckViolation):
+        db.execute(insert, (0, "PENDING"))
+    with pytest.raises(psycopg.errors.CheckViolation):
+        db.execute(insert, (1, "RUNNING"))
+    with pytest.raises(psycopg.errors.ForeignKeyViolation):
+        db.execute(
+            "INSERT INTO circuit_job"
+            " (shots, circuit, circuit_format, owner, budget, target_specification)"
+            " VALUES (1, 'c', 'qasm2', 'mallory', 'alice-grant', 'target-qpu-a')"
+        )

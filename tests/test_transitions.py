@@ -1,0 +1,328 @@
+"""Runners completing, cancelling and failing jobs: the state machine and its event log."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+import psycopg
+import pytest
+from conftest import Portal, count_rows
+from helpers import events, set_status, status_of, submit, submit_hamiltonian
+
+from mqp_jobs import (
+    MAX_QUEUING_TIME,
+    InvalidArgument,
+    InvalidJob,
+    InvalidTransition,
+    JobNotFound,
+    JobStore,
+    UnknownResource,
+)
+
+STATUSES = ["PENDING", "WAITING", "COMPLETED", "CANCELLED", "FAILED"]
+
+# transition name -> (statuses it may start from, status it ends in, how to call it)
+CIRCUIT_MOVES: dict[str, tuple[set[str], str, Callable[[JobStore, int], None]]] = {
+    "complete": (
+        {"WAITING"},
+        "COMPLETED",
+        lambda s, i: s.complete_job_with_result(i, '{"00": 60}', "qpu-a", "qasm-out", "done"),
+    ),
+    "cancel": ({"PENDING", "WAITING"}, "CANCELLED", lambda s, i: s.cancel_job(i, "user asked")),
+    "fail": ({"WAITING"}, "FAILED", lambda s, i: s.fail_job(i, "runner crashed")),
+}
+HAMILTONIAN_MOVES: dict[str, tuple[set[str], str, Callable[[JobStore, int], None]]] = {
+    "complete": (
+        {"WAITING"},
+        "COMPLETED",
+        lambda s, i: s.complete_hamiltonian_job_with_result(i, "-1.2", "qpu-a", "ansatz", "ok"),
+    ),
+    "cancel": (
+        {"PENDING", "WAITING"},
+        "CANCELLED",
+        lambda s, i: s.cancel_hamiltonian_job(i, "resource offline"),
+    ),
+    "fail": ({"WAITING"}, "FAILED", lambda s, i: s.fail_hamiltonian_job(i, "diverged")),
+    "hybrid update": (
+        {"PENDING", "WAITING"},
+        "",
+        lambda s, i: s.update_hybrid_job(i, 3, "[0.1, 0.2]", "rx(theta) q[0];", "epoch 3"),
+    ),
+}
+
+
+@pytest.mark.parametrize("start", STATUSES)
+@pytest.mark.parametrize("move", sorted(CIRCUIT_MOVES))
+def test_circuit_transition_table(
+    store: JobStore, portal: Portal, db: psycopg.Connection, start: str, move: str
+) -> None:
+    allowed, end, call = CIRCUIT_MOVES[move]
+    job = submit(store, portal)
+    set_status(db, "circuit_job", job.id, start)
+    logged = len(events(db, "circuit", job.id))
+    before = store.fetch_by_identity(portal.alice)
+    if start in allowed:
+        call(store, job.id)
+        assert status_of(db, "circuit_job", job.id) == end
+        assert events(db, "circuit", job.id)[-1][:2] == (start, end)
+        assert len(events(db, "circuit", job.id)) == logged + 1
+    else:
+        with pytest.raises(InvalidTransition, match=start):
+            call(store, job.id)
+        assert store.fetch_by_identity(portal.alice) == before
+        assert len(events(db, "circuit", job.id)) == logged
+
+
+@pytest.mark.parametrize("start", STATUSES)
+@pytest.mark.parametrize("move", sorted(HAMILTONIAN_MOVES))
+def test_hamiltonian_transition_table(
+    store: JobStore, portal: Portal, db: psycopg.Connection, start: str, move: str
+) -> None:
+    allowed, end, call = HAMILTONIAN_MOVES[move]
+    job = submit_hamiltonian(store, portal)
+    set_status(db, "hamiltonian_job", job.id, start)
+    before = store.fetch_hamiltonian_job_by_identity(portal.alice)
+    if start in allowed:
+        call(store, job.id)
+        assert status_of(db, "hamiltonian_job", job.id) == (end or start)
+    else:
+        with pytest.raises(InvalidTransition, match=start):
+            call(store, job.id)
+        assert store.fetch_hamiltonian_job_by_identity(portal.alice) == before
+
+
+@pytest.mark.parametrize("move", sorted(CIRCUIT_MOVES))
+@pytest.mark.parametrize("job_id", [987654, 0, -1, 2**63, "987654"])
+def test_changing_a_job_that_does_not_exist(
+    store: JobStore, portal: Portal, move: str, job_id: object
+) -> None:
+    with pytest.raises(JobNotFound):
+        CIRCUIT_MOVES[move][2](store, job_id)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("move", sorted(HAMILTONIAN_MOVES))
+def test_changing_a_hamiltonian_job_that_does_not_exist(
+    store: JobStore, portal: Portal, move: str
+) -> None:
+    with pytest.raises(JobNotFound):
+        HAMILTONIAN_MOVES[move][2](store, 424242)
+
+
+@pytest.mark.parametrize("job_id", [None, "seven", 1.5, True, [1], "1; DROP TABLE circuit_job"])
+def test_a_malformed_job_id_is_refused(store: JobStore, portal: Portal, job_id: object) -> None:
+    with pytest.raises(InvalidArgument):
+        store.cancel_job(job_id, "note")  # type: ignore[arg-type]
+    with pytest.raises(InvalidArgument):
+        store.complete_job_with_result(job_id, "r", "qpu-a", None)  # type: ignore[arg-type]
+
+
+def _waiting_job(store: JobStore, portal: Portal, db: psycopg.Connection, **fields: object) -> int:
+    job = submit(store, portal, **fields)
+    set_status(db, "circuit_job", job.id, "WAITING")
+    return job.id
+
+
+def test_completion_stores_everything_and_a_retry_is_a_no_op(
+    store: JobStore, portal: Portal, db: psycopg.Connection
+) -> None:
+    job_id = _waiting_job(store, portal, db)
+    store.complete_job_with_result(job_id, '{"00": 51}', portal.qpu, "transpiled", "fine")
+    job = store.fetch_result_by_job_id_and_identity(job_id, portal.alice)
+    assert job is not None
+    assert (job.status, job.result, job.executed_resource, job.executed_circuit, job.note) == (
+        "COMPLETED",
+        '{"00": 51}',
+        portal.qpu,
+        "transpiled",
+        "fine",
+    )
+    assert job.timestamp_completed is not None
+    store.complete_job_with_result(job_id, '{"00": 51}', portal.qpu, "transpiled", "fine")
+    assert store.fetch_result_by_job_id_and_identity(job_id, portal.alice) == job
+    assert len(events(db, "circuit", job_id)) == 3  # created, WAITING (by hand), COMPLETED
+    with pytest.raises(InvalidTransition, match="COMPLETED"):
+        store.complete_job_with_result(job_id, '{"00": 52}', portal.qpu, "transpiled", "fine")
+
+
+def test_an_empty_note_is_stored_as_absent(
+    store: JobStore, portal: Portal, db: psycopg.Connection
+) -> None:
+    job_id = _waiting_job(store, portal, db)
+    store.complete_job_with_result(job_id, "r", portal.qpu, "", "")
+    job = store.fetch_result_by_job_id_and_identity(job_id, portal.alice)
+    assert job is not None and job.note is None and job.executed_circuit is None
+
+
+@pytest.mark.parametrize("resource", ["qpu-not-installed", None, ""])
+def test_completion_on_an_unknown_resource_is_refused(
+    store: JobStore, portal: Portal, db: psycopg.Connection, resource: str | None
+) -> None:
+    job_id = _waiting_job(store, portal, db)
+    with pytest.raises((UnknownResource, InvalidJob)):
+        store.complete_job_with_result(job_id, "r", resource, None)  # type: ignore[arg-type]
+    assert status_of(db, "circuit_job", job_id) == "WAITING"
+    hjob = submit_hamiltonian(store, portal)
+    set_status(db, "hamiltonian_job", hjob.id, "WAITING")
+    with pytest.raises((UnknownResource, InvalidJob)):
+        store.complete_hamiltonian_job_with_result(hjob.id, "r", resource, None)  # type: ignore[arg-type]
+    assert status_of(db, "hamiltonian_job", hjob.id) == "WAITING"
+
+
+@pytest.mark.parametrize(
+    ("bad", "error"),
+    [
+        ({"result": 42}, InvalidJob),
+        ({"note": b"x"}, InvalidJob),
+        ({"executed_circuit": "a\x00b"}, InvalidJob),
+    ],
+)
+def test_completion_with_malformed_fields_is_refused(
+    store: JobStore, portal: Portal, db: psycopg.Connection, bad: dict, error: type
+) -> None:
+    job_id = _waiting_job(store, portal, db)
+    fields = {"result": "r", "executed_resource": portal.qpu, "executed_circuit": None, "note": ""}
+    fields.update(bad)
+    with pytest.raises(error):
+        store.complete_job_with_result(job_id, **fields)
+    assert status_of(db, "circuit_job", job_id) == "WAITING"
+
+
+# The requeue rule: a queued job whose runner reports its resource down goes back in line.
+REQUEUE_NOTES = [
+    ("resource offline", True),
+    ("QPU OFFLINE since 10:00", True),
+    ("scheduled Maintenance", True),
+    ("backend down.", True),
+    ("Down", True),
+    ("result download failed", False),
+    ("breakdown of the cryostat", False),
+    ("offline_mode requested", False),
+    ("user cancelled", False),
+    ("", False),
+]
+
+
+@pytest.mark.parametrize(("note", "requeued"), REQUEUE_NOTES)
+def test_cancel_requeues_a_queued_job_when_its_resource_is_down(
+    store: JobStore, portal: Portal, db: psycopg.Connection, note: str, requeued: bool
+) -> None:
+    job_id = _waiting_job(store, portal, db, queued=True)
+    store.cancel_job(job_id, note)
+    job = store.fetch_result_by_job_id_and_identity(job_id, portal.alice)
+    assert job is not None
+    if requeued:
+        assert job.status == "PENDING"
+        assert job.timestamp_scheduled is None and job.timestamp_cancelled is None
+        assert events(db, "circuit", job_id)[-1] == ("WAITING", "PENDING", note)
+    else:
+        assert job.status == "CANCELLED"
+        assert job.timestamp_cancelled is not None
+
+
+def test_requeue_keeps_the_submission_time(
+    store: JobStore, portal: Portal, db: psycopg.Connection
+) -> None:
+    job_id = _waiting_job(store, portal, db, queued=True)
+    submitted = store.fetch_by_identity(portal.alice)[0].timestamp_submitted
+    store.cancel_job(job_id, "offline")
+    assert store.fetch_by_identity(portal.alice)[0].timestamp_submitted == submitted
+
+
+def test_a_job_that_is_not_queued_is_cancelled_even_when_offline(
+    store: JobStore, portal: Portal, db: psycopg.Connection
+) -> None:
+    job_id = _waiting_job(store, portal, db, queued=False)
+    store.cancel_job(job_id, "resource offline")
+    assert status_of(db, "circuit_job", job_id) == "CANCELLED"
+
+
+@pytest.mark.parametrize(
+    ("age", "requeued"), [(MAX_QUEUING_TIME - 60, True), (MAX_QUEUING_TIME + 60, False)]
+)
+def test_a_queued_job_past_the_queuing_window_is_cancelled(
+    store: JobStore, portal: Portal, db: psycopg.Connection, age: int, requeued: bool
+) -> None:
+    job_id = _waiting_job(store, portal, db, queued=True)
+    db.execute(
+        "UPDATE circuit_job SET timestamp_submitted = now() - %s WHERE id = %s",
+        (timedelta(seconds=age), job_id),
+    )
+    store.cancel_job(job_id, "maintenance")
+    assert status_of(db, "circuit_job", job_id) == ("PENDING" if requeued else "CANCELLED")
+
+
+def test_hamiltonian_jobs_are_never_requeued(
+    store: JobStore, portal: Portal, db: psycopg.Connection
+) -> None:
+    job = submit_hamiltonian(store, portal)
+    set_status(db, "hamiltonian_job", job.id, "WAITING")
+    store.cancel_hamiltonian_job(job.id, "resource offline")
+    assert status_of(db, "hamiltonian_job", job.id) == "CANCELLED"
+
+
+def test_hybrid_fields_and_executed_circuit_read_back_exactly(
+    store: JobStore, portal: Portal, db: psycopg.Connection
+) -> None:
+    job = submit_hamiltonian(store, portal)
+    store.update_hybrid_job(job.id, 0, "[0.0]", "ry(t0) q[0];", "epoch 0")
+    params = '{"theta": [0.125, -3.5e-7], "unicode": "θ"}'
+    store.update_hybrid_job(job.id, 7, params, "ry(t0) q[0]; rz(t1) q[1];", "epoch 7")
+    set_status(db, "hamiltonian_job", job.id, "WAITING")
+    store.complete_hamiltonian_job_with_result(
+        job.id, "-1.137", portal.qpu, "ry(0.1) q[0];", "converged"
+    )
+    [stored] = store.fetch_hamiltonian_job_by_task_id(job.id)
+    assert (stored.epochs, stored.params, stored.parametric_circuit) == (
+        7,
+        params,
+        "ry(t0) q[0]; rz(t1) q[1];",
+    )
+    assert (stored.result, stored.executed_resource, stored.executed_circuit, stored.note) == (
+        "-1.137",
+        portal.qpu,
+        "ry(0.1) q[0];",
+        "converged",
+    )
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"epochs": -1},
+        {"epochs": True},
+        {"epochs": "3"},
+        {"epochs": 1.0},
+        {"params": [0.1, 0.2]},
+        {"parametric_circuit": 5},
+        {"note": "a\x00"},
+    ],
+)
+def test_a_malformed_hybrid_update_changes_nothing(
+    store: JobStore, portal: Portal, db: psycopg.Connection, bad: dict
+) -> None:
+    job = submit_hamiltonian(store, portal)
+    fields = {"epochs": 1, "params": "[1]", "parametric_circuit": "c", "note": "n"}
+    fields.update(bad)
+    with pytest.raises(InvalidJob):
+        store.update_hybrid_job(job.id, **fields)
+    assert store.fetch_hamiltonian_job_by_task_id(job.id) == [job]
+
+
+def test_the_event_log_keeps_every_transition_and_is_append_only(
+    store: JobStore, portal: Portal, db: psycopg.Connection
+) -> None:
+    job_id = _waiting_job(store, portal, db, queued=True)
+    store.cancel_job(job_id, "resource offline")  # requeued
+    set_status(db, "circuit_job", job_id, "WAITING")
+    store.complete_job_with_result(job_id, "r", portal.qpu, None, "done")
+    assert events(db, "circuit", job_id) == [
+        (None, "PENDING", None),
+        ("PENDING", "WAITING", None),
+        ("WAITING", "PENDING", "resource offline"),
+        ("PENDING", "WAITING", "resource offline"),
+        ("WAITING", "COMPLETED", "done"),
+    ]
+    with pytest.raises(psycopg.errors.RaiseException):
+        db.execute("DELETE FROM job_event")
+    assert count_rows(db, "job_event") == 5
