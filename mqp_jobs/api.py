@@ -13,8 +13,9 @@ from typing import Any
 
 from psycopg_pool import ConnectionPool
 
-from mqp_jobs import migrations
+from mqp_jobs import claims, migrations
 from mqp_jobs.connection import PoolSettings
+from mqp_jobs.execute import Conn
 from mqp_jobs.models import CircuitJob, HamiltonianJob
 from mqp_jobs.store import JobStore
 
@@ -126,6 +127,62 @@ def create_hamiltonian_job(
     return default_store().create_hamiltonian_job(
         interaction_str, coefficients_str, owner, budget, target_spec
     )
+
+
+def fetch_all_pending_jobs(*, limit: int | None = None) -> list[CircuitJob]:
+    return default_store().fetch_all_pending_jobs(limit=limit)
+
+
+def fetch_all_pending_jobs_from_users(
+    userids: Iterable[str], *, limit: int | None = None
+) -> list[CircuitJob]:
+    return default_store().fetch_all_pending_jobs_from_users(userids, limit=limit)
+
+
+def fetch_all_pending_jobs_for_resource_from_users(
+    resource: str, userids: Iterable[str], *, limit: int | None = None
+) -> list[CircuitJob]:
+    return default_store().fetch_all_pending_jobs_for_resource_from_users(
+        resource, userids, limit=limit
+    )
+
+
+def fetch_all_pending_jobs_for_resource_not_from_users(
+    resource: str, userids: Iterable[str], *, limit: int | None = None
+) -> list[CircuitJob]:
+    return default_store().fetch_all_pending_jobs_for_resource_not_from_users(
+        resource, userids, limit=limit
+    )
+
+
+def fetch_all_pending_jobs_except_for_resources(
+    resources: Iterable[str], *, limit: int | None = None
+) -> list[CircuitJob]:
+    return default_store().fetch_all_pending_jobs_except_for_resources(resources, limit=limit)
+
+
+def fetch_all_pending_jobs_except_for_resource_not_from_users(
+    resource: str, userids: Iterable[str], *, limit: int | None = None
+) -> list[CircuitJob]:
+    return default_store().fetch_all_pending_jobs_except_for_resource_not_from_users(
+        resource, userids, limit=limit
+    )
+
+
+def fetch_all_pending_hamiltonian_jobs(*, limit: int | None = None) -> list[HamiltonianJob]:
+    return default_store().fetch_all_pending_hamiltonian_jobs(limit=limit)
+
+
+def filter_queued_if_offline_and_fetch(qdb: Conn, jobs: Iterable[CircuitJob]) -> list[CircuitJob]:
+    """Within the caller's open transaction on ``qdb``: of ``jobs``, move to WAITING those
+    still PENDING that the hold rule and the active-job limit allow; return them oldest first."""
+    return claims.filter_queued_if_offline_and_fetch(qdb, jobs)
+
+
+def is_within_active_job_limit(qdb: Conn, job: CircuitJob) -> bool:
+    """Within the caller's transaction on ``qdb``: whether the active-job limit lets ``job``
+    move to WAITING now (its group stays locked until that transaction ends)."""
+    return claims.is_within_active_job_limit(qdb, job)
 
 
 def complete_job_with_result(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any, LiteralString, TypeVar
 
 import psycopg
@@ -38,6 +39,20 @@ def value(conn: Conn, statement: LiteralString | Composed, params: Params) -> ob
         cur.execute(statement, params)
         found = cur.fetchone()
         return None if found is None else found[0]
+
+
+def integer(conn: Conn, statement: LiteralString, params: Params) -> int:
+    """The first column of the first row, which the statement guarantees is an integer."""
+    found = value(conn, statement, params)
+    if not isinstance(found, int):
+        raise TypeError(f"expected an integer, got {found!r}")
+    return found
+
+
+def transaction(conn: Conn) -> AbstractContextManager[object]:
+    """A transaction for statements that must share one: a new one on an autocommit
+    connection, else the transaction the connection is already in."""
+    return conn.transaction() if conn.autocommit else nullcontext()
 
 
 def column(conn: Conn, statement: LiteralString, params: Params) -> list[Any]:

@@ -8,7 +8,7 @@ from psycopg import sql
 
 from mqp_jobs import validation as check
 from mqp_jobs.errors import InvalidArgument, InvalidQuery
-from mqp_jobs.execute import Conn, rows, value
+from mqp_jobs.execute import Conn, integer, rows
 from mqp_jobs.models import CircuitJob, HamiltonianJob, JobStatus
 from mqp_jobs.queries import query
 
@@ -136,7 +136,7 @@ def page_by_identity(
     params = {"identity": _identity(identity), "status": _status_filter(filter_query)}
     if params["identity"] is None:
         return {"jobs": [], "totaljob_nr": 0}
-    total = value(conn, _COUNT_BY_IDENTITY, params)
+    total = integer(conn, _COUNT_BY_IDENTITY, params)
     jobs = rows(conn, statement, {**params, "limit": size, "offset": number * size}, CircuitJob)
     return {"jobs": jobs, "totaljob_nr": total}
 

@@ -11,7 +11,8 @@ from typing import Any
 import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from mqp_jobs import reads, reference, submit, transitions
+from mqp_jobs import claims, reads, reference, submit, transitions
+from mqp_jobs.claims import ClaimFilter
 from mqp_jobs.connection import (
     PoolSettings,
     is_connection_error,
@@ -133,6 +134,56 @@ class JobStore:
             return submit.create_hamiltonian_job(
                 conn, interaction_str, coefficients_str, owner, budget, target_spec
             )
+
+    # Claims
+
+    def _claim(self, where: ClaimFilter, limit: int | None) -> list[CircuitJob]:
+        with self.connection() as conn:
+            return claims.claim_circuit_jobs(conn, where, limit)
+
+    def fetch_all_pending_jobs(self, *, limit: int | None = None) -> list[CircuitJob]:
+        return self._claim(ClaimFilter(), limit)
+
+    def fetch_all_pending_jobs_from_users(
+        self, userids: Iterable[str], *, limit: int | None = None
+    ) -> list[CircuitJob]:
+        return self._claim(ClaimFilter.from_users(userids), limit)
+
+    def fetch_all_pending_jobs_for_resource_from_users(
+        self, resource: str, userids: Iterable[str], *, limit: int | None = None
+    ) -> list[CircuitJob]:
+        return self._claim(ClaimFilter.for_resource_from_users(resource, userids), limit)
+
+    def fetch_all_pending_jobs_for_resource_not_from_users(
+        self, resource: str, userids: Iterable[str], *, limit: int | None = None
+    ) -> list[CircuitJob]:
+        return self._claim(ClaimFilter.for_resource_not_from_users(resource, userids), limit)
+
+    def fetch_all_pending_jobs_except_for_resources(
+        self, resources: Iterable[str], *, limit: int | None = None
+    ) -> list[CircuitJob]:
+        return self._claim(ClaimFilter.except_for_resources(resources), limit)
+
+    def fetch_all_pending_jobs_except_for_resource_not_from_users(
+        self, resource: str, userids: Iterable[str], *, limit: int | None = None
+    ) -> list[CircuitJob]:
+        return self._claim(ClaimFilter.except_for_resource_not_from_users(resource, userids), limit)
+
+    def fetch_all_pending_hamiltonian_jobs(
+        self, *, limit: int | None = None
+    ) -> list[HamiltonianJob]:
+        with self.connection() as conn:
+            return claims.claim_hamiltonian_jobs(conn, limit)
+
+    @staticmethod
+    def filter_queued_if_offline_and_fetch(
+        qdb: Conn, jobs: Iterable[CircuitJob]
+    ) -> list[CircuitJob]:
+        return claims.filter_queued_if_offline_and_fetch(qdb, jobs)
+
+    @staticmethod
+    def is_within_active_job_limit(qdb: Conn, job: CircuitJob) -> bool:
+        return claims.is_within_active_job_limit(qdb, job)
 
     # After a claim
 

@@ -1,0 +1,153 @@
+"""Claims: moving PENDING jobs to WAITING for a scheduler, exactly once, within the limits.
+
+A circuit claim is two statements in one transaction. The first picks the jobs the filter, the
+hold rule and the active-job limit admit, and locks their (owner, target) groups with
+``FOR UPDATE SKIP LOCKED``. The second, whose snapshot is newer than those locks, counts each
+group's WAITING jobs again and moves only what the limit still allows. Two claimers never hold
+the same group, so neither can push a group past the limit, and a job is moved by at most one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+
+import psycopg
+
+from mqp_jobs import validation as check
+from mqp_jobs.errors import InvalidArgument
+from mqp_jobs.execute import Conn, column, integer, rows, transaction
+from mqp_jobs.models import CircuitJob, HamiltonianJob
+from mqp_jobs.queries import query
+from mqp_jobs.rules import MAX_ACTIVE_JOBS_PER_USER_PER_RESOURCE, MAX_QUEUING_TIME
+
+_LOCK_CLAIM_GROUPS = query("lock_claim_groups")
+_MOVE_CLAIMED_JOBS = query("move_claimed_jobs")
+_CLAIM_HAMILTONIAN_JOBS = query("claim_hamiltonian_jobs")
+_LOCK_CLAIM_GROUP = query("lock_claim_group")
+_COUNT_WAITING_IN_GROUP = query("count_waiting_in_group")
+
+
+@dataclass(frozen=True)
+class ClaimFilter:
+    """Which PENDING circuit jobs a claim considers; None means no restriction of that kind."""
+
+    owners: list[str] | None = None
+    excluded_owners: list[str] | None = None
+    resource: str | None = None
+    excluded_resources: list[str] | None = None
+    reserved_resource: str | None = None
+    reserved_for: list[str] | None = None
+    job_ids: list[int] | None = None
+
+    @staticmethod
+    def from_users(userids: Iterable[str]) -> ClaimFilter:
+        return ClaimFilter(owners=check.names(userids, "userids"))
+
+    @staticmethod
+    def for_resource_from_users(resource: str, userids: Iterable[str]) -> ClaimFilter:
+        return ClaimFilter(
+            resource=check.text(resource, "resource"), owners=check.names(userids, "userids")
+        )
+
+    @staticmethod
+    def for_resource_not_from_users(resource: str, userids: Iterable[str]) -> ClaimFilter:
+        return ClaimFilter(
+            resource=check.text(resource, "resource"),
+            excluded_owners=check.names(userids, "userids"),
+        )
+
+    @staticmethod
+    def except_for_resources(resources: Iterable[str]) -> ClaimFilter:
+        return ClaimFilter(excluded_resources=check.names(resources, "resources"))
+
+    @staticmethod
+    def except_for_resource_not_from_users(resource: str, userids: Iterable[str]) -> ClaimFilter:
+        return ClaimFilter(
+            reserved_resource=check.text(resource, "resource"),
+            reserved_for=check.names(userids, "userids"),
+        )
+
+
+def _limit(limit: object) -> int | None:
+    return None if limit is None else check.count(limit, "limit", minimum=0)
+
+
+def claim_circuit_jobs(
+    conn: Conn, where: ClaimFilter = ClaimFilter(), limit: int | None = None
+) -> list[CircuitJob]:
+    """Move eligible PENDING circuit jobs to WAITING; return them oldest first.
+
+    Runs in the caller's transaction (a new one on an autocommit connection), which must be
+    READ COMMITTED: the second statement needs a snapshot newer than the locks the first took.
+    """
+    most = _limit(limit)
+    if most == 0 or where.owners == [] or where.job_ids == []:
+        return []
+    _require_read_committed(conn)
+    with transaction(conn):
+        params = {
+            **asdict(where),
+            "limit": most,
+            "max_active": MAX_ACTIVE_JOBS_PER_USER_PER_RESOURCE,
+            "max_queuing_time": MAX_QUEUING_TIME,
+        }
+        picked = column(conn, _LOCK_CLAIM_GROUPS, params)
+        if not picked:
+            return []
+        return rows(
+            conn,
+            _MOVE_CLAIMED_JOBS,
+            {"job_ids": picked, "max_active": MAX_ACTIVE_JOBS_PER_USER_PER_RESOURCE},
+            CircuitJob,
+        )
+
+
+def claim_hamiltonian_jobs(conn: Conn, limit: int | None = None) -> list[HamiltonianJob]:
+    """Move the oldest PENDING Hamiltonian jobs to WAITING; return them oldest first."""
+    most = _limit(limit)
+    if most == 0:
+        return []
+    return rows(conn, _CLAIM_HAMILTONIAN_JOBS, {"limit": most}, HamiltonianJob)
+
+
+def _job_ids(jobs: object) -> list[int]:
+    if isinstance(jobs, (str, bytes)) or not isinstance(jobs, Iterable):
+        raise InvalidArgument(f"jobs must be a list of circuit jobs, not {type(jobs).__name__}")
+    ids = []
+    for job in jobs:
+        number = job.id if isinstance(job, CircuitJob) else job
+        found = check.job_id(number)
+        if found is not None:
+            ids.append(found)
+    return ids
+
+
+def filter_queued_if_offline_and_fetch(conn: Conn, jobs: Iterable[CircuitJob]) -> list[CircuitJob]:
+    """Of ``jobs``, move those still PENDING that the hold rule and the limit allow."""
+    return claim_circuit_jobs(conn, ClaimFilter(job_ids=_job_ids(jobs)))
+
+
+def is_within_active_job_limit(conn: Conn, job: CircuitJob) -> bool:
+    """Whether the active-job limit lets ``job`` move to WAITING now.
+
+    The job's (owner, target) group stays locked until the caller's transaction ends, so the
+    answer holds while the caller acts on it.
+    """
+    if not isinstance(job, CircuitJob):
+        raise InvalidArgument(f"job must be a CircuitJob, not {type(job).__name__}")
+    _require_read_committed(conn)
+    group = {"owner": job.owner, "target_specification": job.target_specification}
+    with transaction(conn):
+        conn.execute(_LOCK_CLAIM_GROUP, group)
+        waiting = integer(conn, _COUNT_WAITING_IN_GROUP, {**group, "job_id": job.id})
+    return waiting < MAX_ACTIVE_JOBS_PER_USER_PER_RESOURCE
+
+
+def _require_read_committed(conn: Conn) -> None:
+    level = conn.isolation_level
+    if level is not None and level != psycopg.IsolationLevel.READ_COMMITTED:
+        raise InvalidArgument(
+            f"claims need a READ COMMITTED transaction, not {level.name}: "
+            "a snapshot older than the claim's locks would miss other claims"
+        )

@@ -1,0 +1,19 @@
+-- name: claim_hamiltonian_jobs
+-- Hamiltonian jobs have no hold rule and no limit: take the oldest PENDING ones that no other
+-- claimer holds, move them, and return them oldest first.
+WITH taken AS (
+    SELECT id
+    FROM hamiltonian_job
+    WHERE status = 'PENDING'
+    ORDER BY timestamp_submitted, id
+    LIMIT %(limit)s
+    FOR UPDATE SKIP LOCKED
+),
+moved AS (
+    UPDATE hamiltonian_job AS h
+    SET status = 'WAITING', timestamp_scheduled = now()
+    FROM taken
+    WHERE h.id = taken.id
+    RETURNING h.*
+)
+SELECT * FROM moved ORDER BY timestamp_submitted, id

@@ -1,0 +1,74 @@
+-- name: lock_claim_groups
+-- First statement of a circuit claim: pick the jobs the claim may move and lock their
+-- (owner, target) groups. Returns the picked job ids, oldest first.
+--
+-- The WAITING counts read here come from this statement's snapshot and may be stale; the
+-- claim's second statement (move_claimed_jobs) counts again under the group locks taken here,
+-- with a snapshot taken after they were granted, and moves only what the limit still allows.
+WITH candidate AS (
+    -- PENDING jobs that the caller's filter admits and the hold rule lets go. A target with no
+    -- resource, or naming a resource without a row, is not in maintenance (LEFT JOIN).
+    SELECT j.id, j.owner, j.target_specification, j.timestamp_submitted
+    FROM circuit_job AS j
+    LEFT JOIN target_specification AS t ON t.name = j.target_specification
+    LEFT JOIN resource AS r ON r.name = t.resource_name
+    WHERE j.status = 'PENDING'
+      AND (%(job_ids)s::bigint[] IS NULL OR j.id = ANY (%(job_ids)s::bigint[]))
+      AND NOT (
+          j.queued
+          AND coalesce(r.maintenance, false)
+          AND j.timestamp_submitted > now() - make_interval(secs => %(max_queuing_time)s)
+      )
+      AND (%(owners)s::text[] IS NULL OR j.owner = ANY (%(owners)s::text[]))
+      AND (%(excluded_owners)s::text[] IS NULL OR j.owner <> ALL (%(excluded_owners)s::text[]))
+      AND (%(resource)s::text IS NULL OR t.resource_name = %(resource)s::text)
+      AND (
+          %(excluded_resources)s::text[] IS NULL
+          OR t.resource_name IS NULL
+          OR t.resource_name <> ALL (%(excluded_resources)s::text[])
+      )
+      AND (
+          %(reserved_resource)s::text IS NULL
+          OR t.resource_name IS DISTINCT FROM %(reserved_resource)s::text
+          OR j.owner = ANY (%(reserved_for)s::text[])
+      )
+),
+placed AS (
+    -- A job's place in its group's line: the first may go if one slot is free, and so on.
+    SELECT c.*,
+           row_number() OVER (
+               PARTITION BY c.owner, c.target_specification
+               ORDER BY c.timestamp_submitted, c.id
+           ) AS place
+    FROM candidate AS c
+),
+waiting AS (
+    SELECT w.owner, w.target_specification, count(*) AS jobs
+    FROM circuit_job AS w
+    WHERE w.status = 'WAITING'
+    GROUP BY w.owner, w.target_specification
+),
+eligible AS (
+    SELECT p.id, p.owner, p.target_specification, p.timestamp_submitted, p.place
+    FROM placed AS p
+    LEFT JOIN waiting AS w USING (owner, target_specification)
+    WHERE p.place + coalesce(w.jobs, 0) <= %(max_active)s
+),
+locked AS (
+    -- Groups in FIFO order of their oldest eligible job. SKIP LOCKED passes over groups another
+    -- claimer holds; LIMIT stops taking locks once enough groups are held, so a claim with a
+    -- small limit leaves the rest of the queue to other claimers.
+    SELECT g.owner, g.target_specification
+    FROM eligible AS e
+    JOIN claim_group AS g
+      ON g.owner = e.owner AND g.target_specification = e.target_specification
+    WHERE e.place = 1
+    ORDER BY e.timestamp_submitted, e.id
+    LIMIT %(limit)s
+    FOR UPDATE OF g SKIP LOCKED
+)
+SELECT e.id
+FROM eligible AS e
+JOIN locked AS l USING (owner, target_specification)
+ORDER BY e.timestamp_submitted, e.id
+LIMIT %(limit)s

@@ -1,0 +1,43 @@
+-- name: move_claimed_jobs
+-- Second statement of a circuit claim, run while the claim holds the group locks taken by
+-- lock_claim_groups. Its snapshot is newer than those locks, so it sees every WAITING job that
+-- another claimer committed for these groups; no claimer can add one until this transaction
+-- ends. Moves the picked jobs still PENDING that the limit allows, and returns them oldest
+-- first.
+WITH picked AS (
+    -- FOR UPDATE re-reads a job changed since the snapshot (say, cancelled) and drops it if it
+    -- is no longer PENDING; SKIP LOCKED passes over one that a cancel is changing right now.
+    SELECT j.id, j.owner, j.target_specification, j.timestamp_submitted
+    FROM circuit_job AS j
+    WHERE j.id = ANY (%(job_ids)s::bigint[]) AND j.status = 'PENDING'
+    FOR UPDATE SKIP LOCKED
+),
+waiting AS (
+    SELECT w.owner, w.target_specification, count(*) AS jobs
+    FROM circuit_job AS w
+    JOIN (SELECT DISTINCT owner, target_specification FROM picked) AS g
+      USING (owner, target_specification)
+    WHERE w.status = 'WAITING'
+    GROUP BY w.owner, w.target_specification
+),
+admitted AS (
+    SELECT p.id
+    FROM (
+        SELECT picked.*,
+               row_number() OVER (
+                   PARTITION BY owner, target_specification
+                   ORDER BY timestamp_submitted, id
+               ) AS place
+        FROM picked
+    ) AS p
+    LEFT JOIN waiting AS w USING (owner, target_specification)
+    WHERE p.place + coalesce(w.jobs, 0) <= %(max_active)s
+),
+moved AS (
+    UPDATE circuit_job AS j
+    SET status = 'WAITING', timestamp_scheduled = now()
+    FROM admitted AS a
+    WHERE j.id = a.id
+    RETURNING j.*
+)
+SELECT * FROM moved ORDER BY timestamp_submitted, id

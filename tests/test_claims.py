@@ -1,0 +1,300 @@
+"""Schedulers claiming pending jobs: filters, FIFO order, the hold rule and the active-job limit."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import psycopg
+import pytest
+from conftest import Portal
+from helpers import events, set_status, submit, submit_hamiltonian
+
+from mqp_jobs import (
+    MAX_ACTIVE_JOBS_PER_USER_PER_RESOURCE,
+    MAX_QUEUING_TIME,
+    CircuitJob,
+    InvalidArgument,
+    JobStore,
+)
+
+
+def ids(jobs: list[CircuitJob]) -> list[int]:
+    return [job.id for job in jobs]
+
+
+def test_a_claim_moves_jobs_to_waiting_oldest_first(
+    store: JobStore, portal: Portal, db: psycopg.Connection
+) -> None:
+    a1 = submit(store, portal)
+    b1 = submit(store, portal, by=portal.bob)
+    a2 = submit(store, portal, target_spec=portal.sim_target)
+    claimed = store.fetch_all_pending_jobs()
+    assert ids(claimed) == [a1.id, b1.id, a2.id]
+    assert all(job.status == "WAITING" and job.timestamp_scheduled for job in claimed)
+    assert ids(store.fetch_all_waiting_jobs()) == [a1.id, b1.id, a2.id]
+    assert events(db, "circuit", a1.id)[-1] == ("PENDING", "WAITING", None)
+    assert store.fetch_all_pending_jobs() == []
+
+
+def test_fifo_follows_submission_time_then_id(
+    store: JobStore, portal: Portal, db: psycopg.Connection
+) -> None:
+    first, second, third = (submit(store, portal, by=portal.bob) for _ in range(3))
+    db.execute(
+        "UPDATE circuit_job SET timestamp_submitted = now() - interval '1 hour' WHERE id = %s",
+        (third.id,),
+    )
+    assert ids(store.fetch_all_pending_jobs()) == [third.id, first.id]
+
+
+def test_the_active_job_limit_counts_waiting_jobs_per_owner_and_target(
+    store: JobStore, portal: Portal
+) -> None:
+    on_qpu = [submit(store, portal) for _ in range(5)]
+    on_sim = [submit(store, portal, target_spec=portal.sim_target) for _ in range(3)]
+    assert MAX_ACTIVE_JOBS_PER_USER_PER_RESOURCE == 2
+    assert ids(store.fetch_all_pending_jobs()) == [*ids(on_qpu[:2]), *ids(on_sim[:2])]
+    assert store.fetch_all_pending_jobs() == []
+    store.complete_job_with_result(on_qpu[0].id, "r", portal.qpu, None)
+    store.cancel_job(on_sim[0].id, "not needed")
+    assert ids(store.fetch_all_pending_jobs()) == [on_qpu[2].id, on_sim[2].id]
+
+
+def test_limit_takes_the_oldest_eligible_jobs(store: JobStore, portal: Portal) -> None:
+    jobs = [submit(store, portal, by=user) for user in ("alice", "alice", "alice", "bob", "bob")]
+    assert ids(store.fetch_all_pending_jobs(limit=3)) == [jobs[0].id, jobs[1].id, jobs[3].id]
+    assert ids(store.fetch_all_pending_jobs(limit=3)) == [jobs[4].id]
+    assert store.fetch_all_pending_jobs(limit=0) == []
+
+
+@pytest.mark.parametrize("limit", [-1, "5", 2.5, True, [1]])
+def test_a_malformed_limit_is_refused(store: JobStore, portal: Portal, limit: object) -> None:
+    submit(store, portal)
+    with pytest.raises(InvalidArgument):
+        store.fetch_all_pending_jobs(limit=limit)  # type: ignore[arg-type]
+    with pytest.raises(InvalidArgument):
+        store.fetch_all_pending_hamiltonian_jobs(limit=limit)  # type: ignore[arg-type]
+    assert store.fetch_all_waiting_jobs() == []
+
+
+def _age(db: psycopg.Connection, job: CircuitJob, seconds: int) -> None:
+    db.execute(
+        "UPDATE circuit_job SET timestamp_submitted = now() - %s WHERE id = %s",
+        (timedelta(seconds=seconds), job.id),
+    )
+
+
+def test_queued_jobs_are_held_while_their_resource_is_in_maintenance(
+    store: JobStore, portal: Portal, db: psycopg.Connection
+) -> None:
+    store.set_resource_maintenance(portal.qpu, True)
+    held = submit(store, portal, queued=True)
+    young = submit(store, portal, by=portal.bob, queued=True)
+    old = submit(store, portal, by=portal.bob, queued=True)
+    not_queued = submit(store, portal, queued=False)
+    no_resource = submit(store, portal, queued=True, target_spec=portal.sim_target)
+    unknown_resource = submit(store, portal, queued=True, target_spec=portal.ghost_target)
+    _age(db, young, MAX_QUEUING_TIME - 60)
+    _age(db, old, MAX_QUEUING_TIME + 60)
+    claimed = store.fetch_all_pending_jobs()
+    assert set(ids(claimed)) == {old.id, not_queued.id, no_resource.id, unknown_resource.id}
+    store.set_resource_maintenance(portal.qpu, False)
+    assert set(ids(store.fetch_all_pending_jobs())) == {held.id, young.id}
+
+
+def test_a_resource_in_both_a_filter_and_a_hold(store: JobStore, portal: Portal) -> None:
+    store.set_resource_maintenance(portal.qpu, True)
+    held = submit(store, portal, queued=True)
+    free = submit(store, portal, queued=False)
+    claimed = store.fetch_all_pending_jobs_for_resource_from_users(portal.qpu, [portal.alice])
+    assert ids(claimed) == [free.id]
+    assert store.fetch_all_pending_jobs_except_for_resources(["other"]) == []
+    store.set_resource_maintenance(portal.qpu, False)
+    assert ids(store.fetch_all_pending_jobs_for_resource_from_users(portal.qpu, ["alice"])) == [
+        held.id
+    ]
+
+
+@pytest.fixture
+def mixed_queue(store: JobStore, portal: Portal) -> dict[str, int]:
+    """One job per user and target, keyed 'user/target': targets 'qpu' (resource qpu-a),
+    'sim' (no resource) and 'ghost' (a resource without a row)."""
+    targets = {"qpu": portal.qpu_target, "sim": portal.sim_target, "ghost": portal.ghost_target}
+    return {
+        f"{user}/{short}": submit(store, portal, by=user, target_spec=target).id
+        for user in (portal.alice, portal.bob)
+        for short, target in targets.items()
+    }
+
+
+EVERY_JOB = ["alice/qpu", "alice/sim", "alice/ghost", "bob/qpu", "bob/sim", "bob/ghost"]
+FILTERS = [
+    # (method, args, the jobs of mixed_queue it claims)
+    ("fetch_all_pending_jobs_from_users", (["alice"],), ["alice/qpu", "alice/sim", "alice/ghost"]),
+    ("fetch_all_pending_jobs_from_users", ([],), []),
+    ("fetch_all_pending_jobs_from_users", (["nobody"],), []),
+    ("fetch_all_pending_jobs_for_resource_from_users", ("qpu-a", ["bob"]), ["bob/qpu"]),
+    ("fetch_all_pending_jobs_for_resource_from_users", ("qpu-a", []), []),
+    (
+        "fetch_all_pending_jobs_for_resource_from_users",
+        ("qpu-not-installed", ["alice", "bob"]),
+        ["alice/ghost", "bob/ghost"],
+    ),
+    ("fetch_all_pending_jobs_for_resource_not_from_users", ("qpu-a", ["bob"]), ["alice/qpu"]),
+    (
+        "fetch_all_pending_jobs_for_resource_not_from_users",
+        ("qpu-a", []),
+        ["alice/qpu", "bob/qpu"],
+    ),
+    (
+        "fetch_all_pending_jobs_except_for_resources",
+        (["qpu-a"],),
+        ["alice/sim", "alice/ghost", "bob/sim", "bob/ghost"],
+    ),
+    ("fetch_all_pending_jobs_except_for_resources", ([],), EVERY_JOB),
+    (
+        "fetch_all_pending_jobs_except_for_resources",
+        (["qpu-a", "qpu-not-installed"],),
+        ["alice/sim", "bob/sim"],
+    ),
+    (
+        "fetch_all_pending_jobs_except_for_resource_not_from_users",
+        ("qpu-a", ["bob"]),
+        ["alice/sim", "alice/ghost", "bob/qpu", "bob/sim", "bob/ghost"],
+    ),
+    (
+        "fetch_all_pending_jobs_except_for_resource_not_from_users",
+        ("qpu-a", []),
+        ["alice/sim", "alice/ghost", "bob/sim", "bob/ghost"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("method", "args", "expected"), FILTERS)
+def test_each_filter_claims_exactly_its_jobs(
+    store: JobStore, mixed_queue: dict[str, int], method: str, args: tuple, expected: list[str]
+) -> None:
+    claimed = getattr(store, method)(*args)
+    wanted = sorted(mixed_queue[key] for key in expected)
+    assert ids(claimed) == wanted
+    rest = set(mixed_queue.values()) - set(wanted)
+    assert set(ids(store.fetch_all_pending_jobs())) == rest  # the others stayed PENDING
+
+
+BAD_FILTER_ARGS = [
+    ("fetch_all_pending_jobs_from_users", ("alice",)),
+    ("fetch_all_pending_jobs_from_users", (None,)),
+    ("fetch_all_pending_jobs_from_users", ([1, 2],)),
+    ("fetch_all_pending_jobs_for_resource_from_users", (None, ["alice"])),
+    ("fetch_all_pending_jobs_for_resource_from_users", ("", ["alice"])),
+    ("fetch_all_pending_jobs_for_resource_not_from_users", ("qpu-a", "bob")),
+    ("fetch_all_pending_jobs_except_for_resources", ("qpu-a",)),
+    ("fetch_all_pending_jobs_except_for_resources", ([None],)),
+    ("fetch_all_pending_jobs_except_for_resource_not_from_users", (["qpu-a"], ["bob"])),
+    ("fetch_all_pending_jobs_except_for_resource_not_from_users", ("qpu-a", ["b\x00b"])),
+]
+
+
+@pytest.mark.parametrize(("method", "args"), BAD_FILTER_ARGS)
+def test_malformed_filters_are_refused_and_claim_nothing(
+    store: JobStore, mixed_queue: dict[str, int], method: str, args: tuple
+) -> None:
+    with pytest.raises(InvalidArgument):
+        getattr(store, method)(*args)
+    assert store.fetch_all_waiting_jobs() == []
+
+
+def test_hostile_filter_values_are_only_values(
+    store: JobStore, mixed_queue: dict[str, int]
+) -> None:
+    assert store.fetch_all_pending_jobs_from_users(["alice' OR '1'='1"]) == []
+    assert store.fetch_all_pending_jobs_for_resource_from_users("x' OR 1=1 --", ["alice"]) == []
+    assert store.fetch_all_waiting_jobs() == []
+
+
+def test_jobs_inserted_by_plain_sql_are_claimed_within_the_limit(
+    store: JobStore, portal: Portal, db: psycopg.Connection
+) -> None:
+    db.execute(
+        "INSERT INTO circuit_job (shots, circuit, circuit_format, owner, budget,"
+        " target_specification) SELECT 1, 'c', 'qasm2', 'bob', 'bob-grant', 'target-qpu-a'"
+        " FROM generate_series(1, 5)"
+    )
+    assert len(store.fetch_all_pending_jobs()) == MAX_ACTIVE_JOBS_PER_USER_PER_RESOURCE
+    db.execute("UPDATE circuit_job SET owner = 'alice', budget = 'alice-grant' WHERE id = 5")
+    assert len(store.fetch_all_pending_jobs()) == 1  # the moved job is in alice's own group
+
+
+def test_jobs_put_in_waiting_by_hand_count_against_the_limit(
+    store: JobStore, portal: Portal, db: psycopg.Connection
+) -> None:
+    first, second, third = (submit(store, portal) for _ in range(3))
+    set_status(db, "circuit_job", first.id, "WAITING")
+    assert ids(store.fetch_all_pending_jobs()) == [second.id]
+
+
+def test_hamiltonian_claims_take_every_pending_job_oldest_first(
+    store: JobStore, portal: Portal, db: psycopg.Connection
+) -> None:
+    jobs = [
+        submit_hamiltonian(store, portal, by=user) for user in ("alice", "alice", "alice", "bob")
+    ]
+    claimed = store.fetch_all_pending_hamiltonian_jobs(limit=3)
+    assert [j.id for j in claimed] == [j.id for j in jobs[:3]]
+    assert all(j.status == "WAITING" and j.timestamp_scheduled for j in claimed)
+    assert [j.id for j in store.fetch_all_pending_hamiltonian_jobs()] == [jobs[3].id]
+    assert store.fetch_all_pending_hamiltonian_jobs() == []
+    assert events(db, "hamiltonian", jobs[0].id)[-1] == ("PENDING", "WAITING", None)
+
+
+# The two helpers that work inside the caller's transaction.
+
+
+def test_filter_queued_if_offline_and_fetch_in_the_callers_transaction(
+    store: JobStore, portal: Portal, conninfo: str
+) -> None:
+    store.set_resource_maintenance(portal.qpu, True)
+    held = submit(store, portal, queued=True)
+    jobs = [held, *(submit(store, portal) for _ in range(3)), submit(store, portal, by="bob")]
+    with psycopg.connect(conninfo) as qdb:
+        moved = JobStore.filter_queued_if_offline_and_fetch(qdb, list(reversed(jobs)))
+        assert ids(moved) == [jobs[1].id, jobs[2].id, jobs[4].id]
+        qdb.rollback()  # the caller changes its mind: nothing moved
+    assert store.fetch_all_waiting_jobs() == []
+    with psycopg.connect(conninfo) as qdb:
+        assert ids(JobStore.filter_queued_if_offline_and_fetch(qdb, jobs[3:])) == ids(jobs[3:])
+        qdb.commit()
+    assert ids(store.fetch_all_waiting_jobs()) == ids(jobs[3:])
+    with psycopg.connect(conninfo, autocommit=True) as qdb:
+        assert ids(JobStore.filter_queued_if_offline_and_fetch(qdb, jobs)) == [jobs[1].id]
+        assert JobStore.filter_queued_if_offline_and_fetch(qdb, []) == []
+        with pytest.raises(InvalidArgument):
+            JobStore.filter_queued_if_offline_and_fetch(qdb, "jobs")  # type: ignore[arg-type]
+
+
+def test_is_within_active_job_limit_in_the_callers_transaction(
+    store: JobStore, portal: Portal, conninfo: str
+) -> None:
+    first, second, third = (submit(store, portal) for _ in range(3))
+    with psycopg.connect(conninfo) as qdb:
+        assert JobStore.is_within_active_job_limit(qdb, third)
+        # While the caller holds the group, a scheduler cannot move the group's jobs.
+        assert store.fetch_all_pending_jobs() == []
+        qdb.commit()
+    store.fetch_all_pending_jobs()
+    with psycopg.connect(conninfo) as qdb:
+        assert not JobStore.is_within_active_job_limit(qdb, third)
+        with pytest.raises(InvalidArgument):
+            JobStore.is_within_active_job_limit(qdb, third.id)  # type: ignore[arg-type]
+
+
+def test_a_snapshot_older_than_the_claim_is_refused(
+    store: JobStore, portal: Portal, conninfo: str
+) -> None:
+    job = submit(store, portal)
+    with psycopg.connect(conninfo) as qdb:
+        qdb.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        with pytest.raises(InvalidArgument, match="READ COMMITTED"):
+            JobStore.filter_queued_if_offline_and_fetch(qdb, [job])
+        with pytest.raises(InvalidArgument, match="READ COMMITTED"):
+            JobStore.is_within_active_job_limit(qdb, job)
