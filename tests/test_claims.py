@@ -39,7 +39,7 @@ def test_a_claim_moves_jobs_to_waiting_oldest_first(
 def test_fifo_follows_submission_time_then_id(
     store: JobStore, portal: Portal, db: psycopg.Connection
 ) -> None:
-    first, second, third = (submit(store, portal, by=portal.bob) for _ in range(3))
+    first, _second, third = (submit(store, portal, by=portal.bob) for _ in range(3))
     db.execute(
         "UPDATE circuit_job SET timestamp_submitted = now() - interval '1 hour' WHERE id = %s",
         (third.id,),
@@ -228,7 +228,7 @@ def test_jobs_inserted_by_plain_sql_are_claimed_within_the_limit(
 def test_jobs_put_in_waiting_by_hand_count_against_the_limit(
     store: JobStore, portal: Portal, db: psycopg.Connection
 ) -> None:
-    first, second, third = (submit(store, portal) for _ in range(3))
+    first, second, _third = (submit(store, portal) for _ in range(3))
     set_status(db, "circuit_job", first.id, "WAITING")
     assert ids(store.fetch_all_pending_jobs()) == [second.id]
 
@@ -275,7 +275,7 @@ def test_filter_queued_if_offline_and_fetch_in_the_callers_transaction(
 def test_is_within_active_job_limit_in_the_callers_transaction(
     store: JobStore, portal: Portal, conninfo: str
 ) -> None:
-    first, second, third = (submit(store, portal) for _ in range(3))
+    _first, _second, third = (submit(store, portal) for _ in range(3))
     with psycopg.connect(conninfo) as qdb:
         assert JobStore.is_within_active_job_limit(qdb, third)
         # While the caller holds the group, a scheduler cannot move the group's jobs.
