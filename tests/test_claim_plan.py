@@ -1,0 +1,71 @@
+"""A claim's cost follows the pending queue, not the finished history."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from mqp_jobs import JobStore
+from mqp_jobs.queries import query
+from mqp_jobs.rules import MAX_ACTIVE_JOBS_PER_USER_PER_RESOURCE, MAX_QUEUING_TIME
+
+
+def _nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield plan
+    for child in plan.get("Plans", []):
+        yield from _nodes(child)
+
+
+def _explain(db: psycopg.Connection, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    statement = sql.SQL("EXPLAIN (FORMAT JSON) ") + sql.SQL(query(name))
+    [[document]] = db.execute(statement, params).fetchall()
+    parsed = document if isinstance(document, list) else json.loads(document)
+    return list(_nodes(parsed[0]["Plan"]))
+
+
+def test_the_claim_reads_pending_jobs_through_the_partial_index(
+    store: JobStore, db: psycopg.Connection
+) -> None:
+    store.create_user("alice")
+    store.create_budget("grant", "alice")
+    store.create_target_spec("t", None)
+    db.execute(
+        "INSERT INTO circuit_job (shots, circuit, circuit_format, owner, budget,"
+        " target_specification, status) SELECT 1, 'c', 'qasm2', 'alice', 'grant', 't',"
+        " CASE WHEN n % 2 = 0 THEN 'COMPLETED' ELSE 'CANCELLED' END"
+        " FROM generate_series(1, 50000) AS n"
+    )
+    db.execute(
+        "INSERT INTO hamiltonian_job (interaction_str, coefficients_str, owner, budget,"
+        " target_specification, status) SELECT 'Z0', '[1]', 'alice', 'grant', 't', 'COMPLETED'"
+        " FROM generate_series(1, 20000)"
+    )
+    for _ in range(20):
+        store.create_job(1, "c", "alice", "grant", "t", "qasm2")
+        store.create_hamiltonian_job("Z0", "[1]", "alice", "grant", "t")
+    db.execute("ANALYZE")
+    params = {
+        "job_ids": None,
+        "owners": None,
+        "excluded_owners": None,
+        "resource": None,
+        "excluded_resources": None,
+        "reserved_resource": None,
+        "reserved_for": None,
+        "limit": None,
+        "max_active": MAX_ACTIVE_JOBS_PER_USER_PER_RESOURCE,
+        "max_queuing_time": MAX_QUEUING_TIME,
+    }
+    nodes = _explain(db, "lock_claim_groups", params)
+    on_jobs = [n for n in nodes if n.get("Relation Name") == "circuit_job"]
+    assert {n["Index Name"] for n in on_jobs if "Index Name" in n} >= {"circuit_job_pending_fifo"}
+    assert [n for n in on_jobs if n["Node Type"] == "Seq Scan"] == []
+
+    moved = _explain(db, "move_claimed_jobs", {"job_ids": [1, 2, 3], "max_active": 2})
+    assert [n for n in moved if n["Node Type"] == "Seq Scan"] == []
+    hamiltonian = _explain(db, "claim_hamiltonian_jobs", {"limit": 10})
+    assert "hamiltonian_job_pending_fifo" in {n.get("Index Name") for n in hamiltonian}
