@@ -28,5 +28,12 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff format --check mqp_jobs tests
 	$(BIN)/mypy --strict mqp_jobs
 
+# The server the demo and the benchmarks create their throwaway databases on.
+MQP_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
+export MQP_DATABASE_URL
+
+bench: $(VENV)/.installed-test
+	$(BIN)/mqp-jobs bench
+
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

@@ -92,7 +92,8 @@ def claim_circuit_jobs(
             "max_active": MAX_ACTIVE_JOBS_PER_USER_PER_RESOURCE,
             "max_queuing_time": MAX_QUEUING_TIME,
         }
-        picked = column(conn, _LOCK_CLAIM_GROUPS, params)
+        # Never prepared: the filters that are NULL decide the plan (see execute.rows).
+        picked = column(conn, _LOCK_CLAIM_GROUPS, params, prepare=False)
         if not picked:
             return []
         return rows(

@@ -18,11 +18,21 @@ Row = TypeVar("Row")
 
 
 def rows(
-    conn: Conn, statement: LiteralString | Composed, params: Params, model: type[Row]
+    conn: Conn,
+    statement: LiteralString | Composed,
+    params: Params,
+    model: type[Row],
+    *,
+    prepare: bool | None = None,
 ) -> list[Row]:
-    """Every row of the statement, as ``model`` instances."""
+    """Every row of the statement, as ``model`` instances.
+
+    ``prepare=False`` keeps a statement from being prepared: PostgreSQL moves a prepared
+    statement to a generic plan after five runs, and for a statement whose best plan depends
+    on which optional filters are NULL, that plan can be far slower than a fresh one.
+    """
     with conn.cursor(row_factory=class_row(model)) as cur:
-        cur.execute(statement, params)
+        cur.execute(statement, params, prepare=prepare)
         return cur.fetchall()
 
 
@@ -55,8 +65,10 @@ def transaction(conn: Conn) -> AbstractContextManager[object]:
     return conn.transaction() if conn.autocommit else nullcontext()
 
 
-def column(conn: Conn, statement: LiteralString, params: Params) -> list[Any]:
-    """The first column of every row."""
+def column(
+    conn: Conn, statement: LiteralString, params: Params, *, prepare: bool | None = None
+) -> list[Any]:
+    """The first column of every row; ``prepare`` as for ``rows``."""
     with conn.cursor() as cur:
-        cur.execute(statement, params)
+        cur.execute(statement, params, prepare=prepare)
         return [found[0] for found in cur.fetchall()]

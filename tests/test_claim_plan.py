@@ -9,7 +9,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from mqp_jobs import JobStore
+from mqp_jobs import JobStore, PoolSettings
 from mqp_jobs.queries import query
 from mqp_jobs.rules import MAX_ACTIVE_JOBS_PER_USER_PER_RESOURCE, MAX_QUEUING_TIME
 
@@ -69,3 +69,21 @@ def test_the_claim_reads_pending_jobs_through_the_partial_index(
     assert [n for n in moved if n["Node Type"] == "Seq Scan"] == []
     hamiltonian = _explain(db, "claim_hamiltonian_jobs", {"limit": 10})
     assert "hamiltonian_job_pending_fifo" in {n.get("Index Name") for n in hamiltonian}
+
+
+def test_claims_are_planned_afresh_each_time(conninfo: str) -> None:
+    """A prepared claim would fall back to a generic plan after five runs, whose cost no longer
+    depends on which filters are set; the claim statements are therefore never prepared."""
+    store = JobStore(conninfo, settings=PoolSettings(min_size=1, max_size=1))
+    store.create_user("alice")
+    store.create_budget("grant", "alice")
+    store.create_target_spec("t", None)
+    for _ in range(12):
+        job = store.create_job(1, "c", "alice", "grant", "t", "qasm2")
+        assert [claimed.id for claimed in store.fetch_all_pending_jobs()] == [job.id]
+        store.fail_job(job.id, "test")
+    with store.connection() as conn:
+        prepared = [s for (s,) in conn.execute("SELECT statement FROM pg_prepared_statements")]
+    store.close()
+    assert any("INSERT INTO circuit_job" in s for s in prepared)  # others are prepared
+    assert not [s for s in prepared if "FOR UPDATE OF g SKIP LOCKED" in s]

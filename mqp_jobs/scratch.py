@@ -1,0 +1,60 @@
+"""Throwaway databases for the demo and the benchmarks: created fresh, always dropped."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import psycopg
+from psycopg import sql
+from psycopg.conninfo import make_conninfo
+
+from mqp_jobs.connection import resolve_conninfo, unavailable
+from mqp_jobs.migrations import migrate
+from mqp_jobs.queries import query
+
+_CREATE = sql.SQL(query("create_database"))
+_DROP = sql.SQL(query("drop_database"))
+
+
+def _admin(server: str) -> psycopg.Connection[tuple[object, ...]]:
+    try:
+        return psycopg.connect(server, autocommit=True, connect_timeout=10)
+    except psycopg.OperationalError as exc:
+        raise unavailable(server, exc) from None
+
+
+def create(server: str, prefix: str, template: str = "template1") -> str:
+    """Create a database named after ``prefix``; return its name."""
+    name = f"{prefix}_{os.getpid()}_{secrets.token_hex(3)}"
+    with _admin(server) as conn:
+        conn.execute(_CREATE.format(name=sql.Identifier(name), template=sql.Identifier(template)))
+    return name
+
+
+def drop(server: str, name: str) -> None:
+    with _admin(server) as conn:
+        conn.execute(_DROP.format(name=sql.Identifier(name)))
+
+
+def conninfo_for(server: str, name: str) -> str:
+    return make_conninfo(server, dbname=name)
+
+
+@contextmanager
+def scratch_database(
+    server: str | None, prefix: str, *, template: str | None = None, schema: bool = True
+) -> Iterator[str]:
+    """A new database on ``server`` (a conninfo for any database there), migrated unless
+    ``schema`` is False or it is copied from ``template``; dropped when the block ends."""
+    base = resolve_conninfo(server)
+    name = create(base, prefix, template or "template1")
+    try:
+        target = conninfo_for(base, name)
+        if schema and template is None:
+            migrate(target)
+        yield target
+    finally:
+        drop(base, name)
