@@ -35,8 +35,11 @@ from mqp_jobs.api import (
     filter_queued_if_offline_and_fetch,
     is_within_active_job_limit,
     migrate,
+    queue_stats,
+    requeue_stale_jobs,
     set_resource_maintenance,
     update_hybrid_job,
+    wait_for_pending_jobs,
 )
 from mqp_jobs.connection import PoolSettings
 from mqp_jobs.errors import (
@@ -56,7 +59,16 @@ from mqp_jobs.errors import (
     UnknownResource,
     UnknownTargetSpec,
 )
-from mqp_jobs.models import CircuitJob, HamiltonianJob, JobEvent, JobStatus
+from mqp_jobs.migrations import grant_app_role
+from mqp_jobs.models import (
+    CircuitJob,
+    HamiltonianJob,
+    JobEvent,
+    JobStatus,
+    QueueStats,
+    RequeuedJobs,
+    StatusCount,
+)
 from mqp_jobs.rules import MAX_ACTIVE_JOBS_PER_USER_PER_RESOURCE, MAX_QUEUING_TIME
 from mqp_jobs.store import JobStore
 
@@ -80,6 +92,9 @@ __all__ = [
     "OperationTimedOut",
     "PoolSettings",
     "QueryFileError",
+    "QueueStats",
+    "RequeuedJobs",
+    "StatusCount",
     "UnknownBudget",
     "UnknownOwner",
     "UnknownResource",
@@ -114,8 +129,12 @@ __all__ = [
     "fetch_hamiltonian_job_by_task_id",
     "fetch_result_by_job_id_and_identity",
     "filter_queued_if_offline_and_fetch",
+    "grant_app_role",
     "is_within_active_job_limit",
     "migrate",
+    "queue_stats",
+    "requeue_stale_jobs",
     "set_resource_maintenance",
     "update_hybrid_job",
+    "wait_for_pending_jobs",
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import atexit
 import threading
 from collections.abc import Iterable
+from datetime import timedelta
 from typing import Any
 
 from psycopg_pool import ConnectionPool
@@ -16,7 +17,7 @@ from psycopg_pool import ConnectionPool
 from mqp_jobs import claims, migrations
 from mqp_jobs.connection import PoolSettings
 from mqp_jobs.execute import Conn
-from mqp_jobs.models import CircuitJob, HamiltonianJob
+from mqp_jobs.models import CircuitJob, HamiltonianJob, QueueStats, RequeuedJobs
 from mqp_jobs.store import JobStore
 
 _lock = threading.Lock()
@@ -229,6 +230,20 @@ def update_hybrid_job(
     job_id: int, epochs: int, params: str | None, parametric_circuit: str | None, note: str | None
 ) -> None:
     default_store().update_hybrid_job(job_id, epochs, params, parametric_circuit, note)
+
+
+def requeue_stale_jobs(older_than: timedelta) -> RequeuedJobs:
+    """Jobs WAITING for longer than ``older_than`` (their runner died) go back to PENDING."""
+    return default_store().requeue_stale_jobs(older_than)
+
+
+def queue_stats() -> QueueStats:
+    return default_store().queue_stats()
+
+
+def wait_for_pending_jobs(timeout: float) -> bool:
+    """Block until a job is submitted (True) or ``timeout`` seconds pass (False)."""
+    return default_store().wait_for_pending_jobs(timeout)
 
 
 def fetch_by_identity(identity: str) -> list[CircuitJob]:

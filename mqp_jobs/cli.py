@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from types import FrameType
 
 from mqp_jobs.errors import MqpJobsError
-from mqp_jobs.migrations import migrate
+from mqp_jobs.migrations import grant_app_role, migrate
 
 
 class _Parser(argparse.ArgumentParser):
@@ -32,6 +32,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.add_parser("migrate", help="create or upgrade the schema (idempotent)")
+    grant = commands.add_parser(
+        "grant",
+        help="give an existing role read/write access to the job tables (no DDL, no DELETE)",
+    )
+    grant.add_argument("role", help="the role the portal's services connect as")
     bench = commands.add_parser(
         "bench",
         help="run the benchmark suite in throwaway databases on the server",
@@ -54,6 +59,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "migrate":
             applied = migrate(args.database_url)
             print(f"applied migrations {applied}" if applied else "schema is up to date")
+        elif args.command == "grant":
+            grant_app_role(args.role, args.database_url)
+            print(f"granted job-table access to {args.role}")
         elif args.command == "bench":
             from mqp_jobs import bench
 

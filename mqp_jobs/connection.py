@@ -112,8 +112,11 @@ def open_pool(conninfo: str, settings: PoolSettings) -> ConnectionPool:
     return pool
 
 
+def is_timeout(exc: psycopg.Error) -> bool:
+    """Whether a statement ran into statement_timeout or lock_timeout."""
+    return isinstance(exc, (pg_errors.QueryCanceled, pg_errors.LockNotAvailable))
+
+
 def is_connection_error(exc: psycopg.Error) -> bool:
     """Whether an error means the connection, not the statement, failed."""
-    return isinstance(exc, psycopg.OperationalError) and not isinstance(
-        exc, (pg_errors.QueryCanceled, pg_errors.LockNotAvailable)
-    )
+    return isinstance(exc, psycopg.OperationalError) and not is_timeout(exc)

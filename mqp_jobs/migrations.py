@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
+from psycopg import sql
 
 from mqp_jobs.connection import describe, is_connection_error, resolve_conninfo, unavailable
 from mqp_jobs.errors import MigrationError
@@ -18,6 +19,15 @@ _LOCK = query("lock_migrations")
 _ENSURE_TABLE = query("ensure_schema_version")
 _APPLIED = query("applied_migrations")
 _RECORD = query("record_migration")
+_GRANTS = [
+    sql.SQL(query(name))
+    for name in (
+        "grant_schema_usage",
+        "grant_table_access",
+        "grant_event_log_append",
+        "grant_sequence_usage",
+    )
+]
 
 
 @dataclass(frozen=True)
@@ -67,3 +77,19 @@ def migrate(conninfo: str | None = None, folder: Path | None = None) -> list[int
         if is_connection_error(exc):
             raise unavailable(target, exc) from None
         raise MigrationError(f"migration failed on {describe(target)}: {exc}") from exc
+
+
+def grant_app_role(role: str, conninfo: str | None = None) -> None:
+    """Give an existing role what the portal's services need: read and write the tables, no
+    DDL, no DELETE. Run as the schema's owner, after ``migrate``."""
+    if not isinstance(role, str) or not role or "\x00" in role:
+        raise MigrationError(f"role must be a role name, not {role!r}")
+    target = resolve_conninfo(conninfo)
+    try:
+        with psycopg.connect(target, connect_timeout=10) as conn:
+            for grant in _GRANTS:
+                conn.execute(grant.format(role=sql.Identifier(role)))
+    except psycopg.Error as exc:
+        if is_connection_error(exc):
+            raise unavailable(target, exc) from None
+        raise MigrationError(f"granting to {role!r} failed on {describe(target)}: {exc}") from exc

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 
 class JobStatus(enum.StrEnum):
@@ -83,3 +83,36 @@ class JobReferences:
     budget_known: bool
     budget_allowed: bool
     target_known: bool
+
+
+@dataclass(frozen=True)
+class StatusCount:
+    """How many jobs of one kind are in one status on one resource (None: no resource)."""
+
+    job_kind: str
+    status: str
+    resource: str | None
+    jobs: int
+
+
+@dataclass(frozen=True)
+class QueueStats:
+    counts: list[StatusCount]
+    oldest_pending_age: timedelta | None
+    held_jobs: int
+    """PENDING queued circuit jobs that the hold rule keeps back right now."""
+
+    def total(self, status: str, job_kind: str | None = None) -> int:
+        return sum(
+            c.jobs
+            for c in self.counts
+            if c.status == status and (job_kind is None or c.job_kind == job_kind)
+        )
+
+
+@dataclass(frozen=True)
+class RequeuedJobs:
+    """Ids of the jobs requeue_stale_jobs moved from WAITING back to PENDING, by kind."""
+
+    circuit: list[int]
+    hamiltonian: list[int]

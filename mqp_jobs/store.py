@@ -6,25 +6,28 @@ import os
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
 import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from mqp_jobs import claims, reads, reference, submit, transitions
+from mqp_jobs import claims, operations, reads, reference, submit, transitions
 from mqp_jobs.claims import ClaimFilter
 from mqp_jobs.connection import (
     PoolSettings,
     is_connection_error,
+    is_timeout,
     open_pool,
     probe,
     resolve_conninfo,
     unavailable,
 )
-from mqp_jobs.errors import OperationTimedOut
+from mqp_jobs.errors import InvalidArgument, OperationTimedOut
 from mqp_jobs.execute import Conn
-from mqp_jobs.models import CircuitJob, HamiltonianJob
+from mqp_jobs.models import CircuitJob, HamiltonianJob, QueueStats, RequeuedJobs
 from mqp_jobs.transitions import CIRCUIT, HAMILTONIAN
+from mqp_jobs.wakeups import SubmissionListener
 
 
 class JobStore:
@@ -46,16 +49,23 @@ class JobStore:
         self._owns_pool = pool is None
         self._pid = os.getpid()
         self._lock = threading.Lock()
+        self._listener: SubmissionListener | None = None
 
     @property
     def conninfo(self) -> str:
         return self._conninfo
 
+    def _forget_inherited(self) -> None:
+        """In a forked child, drop the parent's connections unclosed: the child opens its own,
+        and closing would break the parent's sockets. Called with the lock held."""
+        if self._pid != os.getpid():
+            self._listener, self._pid = None, os.getpid()
+            if self._owns_pool:
+                self._pool = None
+
     def _open(self) -> ConnectionPool:
         with self._lock:
-            if self._owns_pool and self._pid != os.getpid():
-                # A forked child must not share its parent's sockets: start a pool of its own.
-                self._pool, self._pid = None, os.getpid()
+            self._forget_inherited()
             if self._pool is None:
                 self._pool = open_pool(self._conninfo, self._settings)
             return self._pool
@@ -63,24 +73,35 @@ class JobStore:
     def close(self) -> None:
         """Close the pool if this store opened it; a caller's pool is left to the caller."""
         with self._lock:
-            if self._owns_pool and self._pool is not None and self._pid == os.getpid():
-                self._pool.close()
+            if self._pid == os.getpid():
+                if self._owns_pool and self._pool is not None:
+                    self._pool.close()
+                if self._listener is not None:
+                    self._listener.close()
             self._pool = None if self._owns_pool else self._pool
+            self._listener = None
 
     @contextmanager
     def connection(self) -> Iterator[Conn]:
-        """A pooled connection in a transaction, committed when the block ends without error."""
+        """A pooled connection in a transaction, committed when the block ends without error.
+
+        A lost connection raises DatabaseUnavailable and a statement or lock timeout
+        OperationTimedOut; either way the transaction is rolled back and nothing is changed.
+        """
         pool = self._open()
         try:
             with pool.connection() as conn:
-                yield conn
+                try:
+                    yield conn
+                except psycopg.Error as exc:
+                    if conn.broken or is_connection_error(exc):
+                        raise unavailable(self._conninfo, exc) from None
+                    if is_timeout(exc):
+                        raise OperationTimedOut(str(exc).strip()) from None
+                    raise
         except PoolTimeout as exc:
             reason = probe(self._conninfo, self._settings.connect_timeout)
             raise unavailable(self._conninfo, reason or exc) from None
-        except psycopg.OperationalError as exc:
-            if is_connection_error(exc):
-                raise unavailable(self._conninfo, exc) from None
-            raise OperationTimedOut(str(exc).strip()) from None
 
     # Reference data
 
@@ -239,6 +260,27 @@ class JobStore:
     ) -> None:
         with self.connection() as conn:
             transitions.update_hybrid(conn, job_id, epochs, params, parametric_circuit, note)
+
+    # Keeping the queue healthy
+
+    def requeue_stale_jobs(self, older_than: timedelta) -> RequeuedJobs:
+        with self.connection() as conn:
+            return operations.requeue_stale_jobs(conn, older_than)
+
+    def queue_stats(self) -> QueueStats:
+        with self.connection() as conn:
+            return operations.queue_stats(conn)
+
+    def wait_for_pending_jobs(self, timeout: float) -> bool:
+        """Block until a job is submitted (True) or ``timeout`` seconds pass (False)."""
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout < 0:
+            raise InvalidArgument(f"timeout must be a number of seconds >= 0, not {timeout!r}")
+        with self._lock:
+            self._forget_inherited()
+            if self._listener is None:
+                self._listener = SubmissionListener(self._conninfo, self._settings)
+            listener = self._listener
+        return listener.wait(float(timeout))
 
     # Reads
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 
 from mqp_jobs.errors import InvalidArgument
 
@@ -88,3 +89,8 @@ def names(values: object, name: str) -> list[str]:
             raise InvalidArgument(f"{name} must hold only strings, found {value!r}")
         result.append(value)
     return result
+
+
+def seconds_text(duration: timedelta) -> str:
+    """'90 s' for a duration, as written in notes."""
+    return f"{duration.total_seconds():g} s"

@@ -1,0 +1,47 @@
+"""Keeping the queue healthy: requeueing jobs of dead runners, and the queue's figures."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from mqp_jobs import validation as check
+from mqp_jobs.errors import InvalidArgument
+from mqp_jobs.execute import Conn, column
+from mqp_jobs.models import QueueStats, RequeuedJobs, StatusCount
+from mqp_jobs.queries import query
+from mqp_jobs.rules import MAX_QUEUING_TIME
+
+_REQUEUE_CIRCUIT = query("requeue_stale_circuit_jobs")
+_REQUEUE_HAMILTONIAN = query("requeue_stale_hamiltonian_jobs")
+_QUEUE_STATS = query("queue_stats")
+
+
+def requeue_stale_jobs(conn: Conn, older_than: timedelta) -> RequeuedJobs:
+    """Move jobs WAITING for longer than ``older_than`` back to PENDING, in one transaction."""
+    if not isinstance(older_than, timedelta) or older_than < timedelta(0):
+        raise InvalidArgument(f"older_than must be a non-negative timedelta, not {older_than!r}")
+    params = {
+        "older_than": older_than,
+        "note": f"requeued: no runner report for {check.seconds_text(older_than)}",
+    }
+    return RequeuedJobs(
+        circuit=sorted(column(conn, _REQUEUE_CIRCUIT, params)),
+        hamiltonian=sorted(column(conn, _REQUEUE_HAMILTONIAN, params)),
+    )
+
+
+def queue_stats(conn: Conn) -> QueueStats:
+    """Counts by kind, status and resource; the oldest PENDING job's age; held jobs."""
+    with conn.cursor() as cur:
+        cur.execute(_QUEUE_STATS, {"max_queuing_time": MAX_QUEUING_TIME})
+        found = cur.fetchone()
+    if found is None:
+        raise RuntimeError("queue_stats returned no row")
+    counts_json, oldest, held = found
+    counts: list[dict[str, Any]] = counts_json
+    return QueueStats(
+        counts=[StatusCount(**c) for c in counts],
+        oldest_pending_age=oldest,
+        held_jobs=int(held),
+    )

@@ -1,0 +1,15 @@
+-- name: requeue_stale_circuit_jobs
+-- Jobs WAITING for longer than %(older_than)s lost their runner: back in line, keeping their
+-- submission time so they are claimed first. Lowering a group's WAITING count needs no group
+-- lock: a claimer that counted the job still WAITING only moved fewer jobs than it could have.
+-- SKIP LOCKED leaves a job that a runner is completing right now to that runner.
+WITH stale AS (
+    SELECT id FROM circuit_job
+    WHERE status = 'WAITING' AND timestamp_scheduled < now() - %(older_than)s::interval
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE circuit_job AS j
+SET status = 'PENDING', timestamp_scheduled = NULL, note = %(note)s
+FROM stale
+WHERE j.id = stale.id
+RETURNING j.id

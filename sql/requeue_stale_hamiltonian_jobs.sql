@@ -1,0 +1,12 @@
+-- name: requeue_stale_hamiltonian_jobs
+-- As requeue_stale_circuit_jobs, for Hamiltonian jobs.
+WITH stale AS (
+    SELECT id FROM hamiltonian_job
+    WHERE status = 'WAITING' AND timestamp_scheduled < now() - %(older_than)s::interval
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE hamiltonian_job AS h
+SET status = 'PENDING', timestamp_scheduled = NULL, note = %(note)s
+FROM stale
+WHERE h.id = stale.id
+RETURNING h.id

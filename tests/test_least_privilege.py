@@ -1,0 +1,81 @@
+"""The portal's services run as a role that may only read and write the job tables."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import timedelta
+
+import psycopg
+import pytest
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+import mqp_jobs
+from mqp_jobs import InvalidTransition, JobStore
+
+
+@pytest.fixture
+def app_conninfo(conninfo: str, db: psycopg.Connection) -> Iterator[str]:
+    """A login role with only the grants of `mqp-jobs grant`, not owner, not superuser."""
+    role = f"mqp_jobs_app_{os.getpid()}"
+    db.execute(
+        sql.SQL("CREATE ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE").format(
+            sql.Identifier(role)
+        )
+    )
+    try:
+        mqp_jobs.grant_app_role(role, conninfo)
+        yield make_conninfo(conninfo, user=role)
+    finally:
+        db.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))
+        db.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
+
+
+def test_the_main_path_runs_under_the_application_role(app_conninfo: str) -> None:
+    store = JobStore(app_conninfo)
+    with store.connection() as conn:
+        assert conn.info.user == conninfo_to_dict(app_conninfo)["user"]
+    assert store.wait_for_pending_jobs(0) is False  # listening from now on
+    store.create_user("alice")
+    store.create_budget("grant", "alice")
+    store.create_resource("qpu-a")
+    store.create_target_spec("target-a", "qpu-a")
+    jobs = [store.create_job(10, "c", "alice", "grant", "target-a", "qasm2") for _ in range(3)]
+    hjob = store.create_hamiltonian_job("Z0", "[1]", "alice", "grant", "target-a")
+    assert store.wait_for_pending_jobs(0) is True
+    claimed = store.fetch_all_pending_jobs()
+    assert [j.id for j in claimed] == [jobs[0].id, jobs[1].id]
+    store.complete_job_with_result(jobs[0].id, "r", "qpu-a", "c'", "ok")
+    store.cancel_job(jobs[1].id, "not needed")
+    assert [j.id for j in store.fetch_all_pending_jobs_from_users(["alice"])] == [jobs[2].id]
+    store.fail_job(jobs[2].id, "calibration drift")
+    assert store.fetch_all_pending_hamiltonian_jobs() != []
+    store.update_hybrid_job(hjob.id, 1, "[0.5]", "rx(t) q[0];", "epoch 1")
+    store.complete_hamiltonian_job_with_result(hjob.id, "-1.0", "qpu-a", "rx(0.5) q[0];")
+    store.set_resource_maintenance("qpu-a", True)
+    page = store.fetch_by_identity_pages("alice", 0, 10, "DESC", "date", "completed")
+    assert [j.id for j in page["jobs"]] == [jobs[0].id]
+    assert store.requeue_stale_jobs(timedelta(hours=1)).circuit == []
+    assert store.queue_stats().total("FAILED") == 1
+    with pytest.raises(InvalidTransition):
+        store.cancel_job(jobs[0].id, "too late")
+    store.close()
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "CREATE TABLE intruder (id int)",
+        "ALTER TABLE circuit_job ADD COLUMN intruder int",
+        "DELETE FROM circuit_job",
+        "UPDATE job_event SET note = 'rewritten'",
+        "DROP TABLE job_event",
+        "TRUNCATE circuit_job",
+    ],
+)
+def test_the_application_role_cannot_change_schema_or_erase_history(
+    app_conninfo: str, statement: str
+) -> None:
+    with psycopg.connect(app_conninfo) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        conn.execute(statement.encode())
