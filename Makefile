@@ -1,5 +1,5 @@
 # make test: create .venv if missing, install the package with its test extras, run the suite.
-# make demo / make bench: the simulated portal and the benchmark suite.
+# make demo: a simulated portal in a throwaway database. make bench: the benchmark suite.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -31,6 +31,9 @@ lint: $(VENV)/.installed-dev
 # The server the demo and the benchmarks create their throwaway databases on.
 MQP_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 export MQP_DATABASE_URL
+
+demo: $(VENV)/.installed-test
+	$(BIN)/mqp-jobs demo
 
 bench: $(VENV)/.installed-test
 	$(BIN)/mqp-jobs bench

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import atexit
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -120,6 +120,11 @@ def create_job(
     return default_store().create_job(
         shots, circuit, owner, budget, target_spec, circuit_format, no_modify, queued
     )
+
+
+def create_jobs(jobs: Iterable[Mapping[str, object]]) -> list[CircuitJob]:
+    """Many circuit jobs (mappings of create_job's arguments) in one statement: all or none."""
+    return default_store().create_jobs(jobs)
 
 
 def create_hamiltonian_job(

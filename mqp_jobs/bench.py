@@ -1,42 +1,58 @@
-"""The benchmark suite: each figure is measured side by side with plain SQL, in one run, on
-copies of the same data, in databases of its own that are dropped afterwards."""
+"""The benchmark suite: each figure is measured beside a reference (plain SQL or PgQueuer) in
+one run, on copies of the same data, in databases of its own that are dropped afterwards."""
 
 from __future__ import annotations
 
 import multiprocessing
+import platform
 import statistics
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
 from typing import Any
 
 import psycopg
+from psycopg.conninfo import conninfo_to_dict
 
-from mqp_jobs import scratch
+from mqp_jobs import bench_pgqueuer, scratch
 from mqp_jobs.connection import PoolSettings, resolve_conninfo
+from mqp_jobs.execute import integer
 from mqp_jobs.queries import query
 from mqp_jobs.store import JobStore
 
 _SEED_PORTAL = query("bench_seed_portal")
 _SEED_JOBS = query("bench_seed_jobs")
 _PLAIN_CLAIM = query("bench_plain_claim")
+_PLAIN_INSERT = query("bench_plain_insert")
+_COPY_JOBS = query("bench_copy_jobs")
+_PLAIN_PAGE = query("bench_plain_page")
+_PLAIN_COUNT = query("bench_plain_count")
 _COUNT_JOBS = query("bench_count_jobs")
+_DEAD_ROWS = query("bench_dead_rows")
 _VACUUM = query("bench_vacuum")
+_SERVER_VERSION = query("bench_server_version")
+_MAX_WAITING = query("max_waiting_in_a_group")
 
 RESOURCES = ["qpu-a", "qpu-b"]
+CIRCUIT = "OPENQASM 2.0; qreg q[2]; creg c[2]; h q[0]; cx q[0],q[1]; measure q -> c;"
+from mqp_jobs.bench_scenarios import SCENARIOS  # noqa: E402
+
+SPAWN = multiprocessing.get_context("spawn")
 
 
 @dataclass(frozen=True)
 class Figure:
     """One line of the report: what was measured, for mqp_jobs and for its reference."""
 
+    scenario: str
     name: str
     unit: str
     ours: float
     reference: float | None = None
-    reference_name: str = "plain SQL"
-    note: str = ""
+    reference_name: str = ""
 
     @property
     def ratio(self) -> float | None:
@@ -46,16 +62,35 @@ class Figure:
 @dataclass
 class Report:
     figures: list[Figure] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def add(self, figure: Figure, echo: Callable[[str], None]) -> None:
         self.figures.append(figure)
         echo(format_figure(figure))
 
+    def note(self, text: str, echo: Callable[[str], None]) -> None:
+        self.notes.append(text)
+        echo(f"  note: {text}")
+
+
+def _number(value: float | None) -> str:
+    if value is None:
+        return ""
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
+
 
 def format_figure(f: Figure) -> str:
-    ratio = "" if f.ratio is None else f"{f.ratio:6.2f}x"
-    reference = "" if f.reference is None else f"{f.reference:10.1f}"
-    return f"{f.name:<58} {f.ours:10.1f} {reference:>10} {f.unit:<8} {ratio}"
+    ratio = "" if f.ratio is None else f"{f.ratio:.2f}x"
+    return (
+        f"{f.name:<62} {_number(f.ours):>10} {_number(f.reference):>10} {f.unit:<7} {ratio:>7}"
+        + (f"  vs {f.reference_name}" if f.reference_name else "")
+    )
+
+
+HEADER = f"{'figure':<62} {'mqp_jobs':>10} {'reference':>10} {'unit':<7} {'ratio':>7}"
+
+
+# Data
 
 
 @dataclass(frozen=True)
@@ -63,16 +98,23 @@ class Dataset:
     users: int
     pending: int
     finished: int
+    heavy_user_jobs: int = 0
+    """Extra finished jobs of user u1, for a deep dashboard listing."""
 
 
 def seed(conninfo: str, data: Dataset) -> None:
     with psycopg.connect(conninfo) as conn:
         conn.execute(_SEED_PORTAL, {"users": data.users, "resources": RESOURCES})
-        for status, count in (("COMPLETED", data.finished), ("PENDING", data.pending)):
+        batches = [
+            ("COMPLETED", data.finished, data.users),
+            ("COMPLETED", data.heavy_user_jobs, 1),
+            ("PENDING", data.pending, data.users),
+        ]
+        for status, count, users in batches:
             if count:
                 conn.execute(
                     _SEED_JOBS,
-                    {"count": count, "status": status, "users": data.users, "resources": RESOURCES},
+                    {"count": count, "status": status, "users": users, "resources": RESOURCES},
                 )
         conn.commit()
     with psycopg.connect(conninfo, autocommit=True) as conn:
@@ -80,14 +122,30 @@ def seed(conninfo: str, data: Dataset) -> None:
 
 
 @contextmanager
+def seeded_template(server: str, data: Dataset) -> Iterator[str]:
+    """A migrated, seeded database to copy from; yields its name."""
+    with scratch.scratch_database(server, "mqp_jobs_bench_tmpl") as db:
+        seed(db, data)
+        yield str(conninfo_to_dict(db)["dbname"])
+
+
+@contextmanager
 def copies(server: str, template: str, count: int) -> Iterator[list[str]]:
     """``count`` fresh copies of the template database; dropped afterwards."""
-    names = [scratch.create(server, "mqp_jobs_bench_copy", template) for _ in range(count)]
+    names: list[str] = []
     try:
+        for _ in range(count):
+            names.append(scratch.create(server, "mqp_jobs_bench_copy", template))
         yield [scratch.conninfo_for(server, name) for name in names]
     finally:
         for name in names:
             scratch.drop(server, name)
+
+
+def _store(conninfo: str, size: int = 1) -> JobStore:
+    store = JobStore(conninfo, settings=PoolSettings(min_size=size, max_size=size))
+    store.fetch_by_identity("u1")  # the pool's connection is open before anything is timed
+    return store
 
 
 def _warm(conninfo: str) -> None:
@@ -95,9 +153,11 @@ def _warm(conninfo: str) -> None:
         conn.execute(_COUNT_JOBS)
 
 
+# Claims
+
+
 def _api_round(conninfo: str) -> tuple[float, int]:
-    store = JobStore(conninfo, settings=PoolSettings(min_size=1, max_size=1))
-    store.fetch_by_identity("u1")  # the pool's connection is open before timing
+    store = _store(conninfo)
     started = time.perf_counter()
     moved = len(store.fetch_all_pending_jobs())
     seconds = time.perf_counter() - started
@@ -107,8 +167,6 @@ def _api_round(conninfo: str) -> tuple[float, int]:
 
 def _plain_round(conninfo: str, count: int) -> tuple[float, int]:
     with psycopg.connect(conninfo) as conn:
-        conn.execute(_COUNT_JOBS)
-        conn.commit()
         started = time.perf_counter()
         moved = len(conn.execute(_PLAIN_CLAIM, {"rows": count}).fetchall())
         conn.commit()
@@ -132,70 +190,440 @@ def claim_round(server: str, template: str, repeats: int) -> tuple[float, float,
     return statistics.median(ours), statistics.median(plain), moved
 
 
-def _scheduler(conninfo: str, batch: int, seconds: float, start: Any, results: Any) -> None:
-    store = JobStore(conninfo, settings=PoolSettings(min_size=1, max_size=1))
-    store.fetch_by_identity("u1")
+def _claim_and_complete(
+    conninfo: str, batch: int, seconds: float | None, start: Any, results: Any
+) -> None:
+    """One scheduler: claim up to ``batch`` jobs and complete each, until the time is up or
+    (``seconds`` None) the queue is empty. Reports jobs done and claim latencies."""
+    store = _store(conninfo)
     start.wait()
-    done, deadline = 0, time.monotonic() + seconds
-    while time.monotonic() < deadline:
+    done, latencies = 0, []
+    deadline = None if seconds is None else time.monotonic() + seconds
+    idle = 0
+    while deadline is None or time.monotonic() < deadline:
+        started = time.perf_counter()
         jobs = store.fetch_all_pending_jobs(limit=batch)
+        latencies.append((time.monotonic(), time.perf_counter() - started))
         for job in jobs:
             store.complete_job_with_result(job.id, '{"00": 100}', "qpu-a", None)
         done += len(jobs)
-    results.put(done)
+        idle = 0 if jobs else idle + 1
+        if deadline is None and idle >= 3:
+            break
+        if not jobs:
+            time.sleep(0.01)
+    results.put((done, latencies))
     store.close()
 
 
-def throughput(conninfo: str, schedulers: int, batch: int, seconds: float) -> float:
-    """Jobs claimed and completed per second by ``schedulers`` processes."""
-    context = multiprocessing.get_context("spawn")
-    start, results = context.Barrier(schedulers + 1), context.Queue()
+def run_schedulers(
+    conninfo: str, schedulers: int, batch: int, seconds: float | None
+) -> tuple[float, list[tuple[float, float]]]:
+    """Jobs per second of ``schedulers`` processes claiming and completing, and every claim's
+    (time, latency)."""
+    start, results = SPAWN.Barrier(schedulers + 1), SPAWN.Queue()
     workers = [
-        context.Process(target=_scheduler, args=(conninfo, batch, seconds, start, results))
+        SPAWN.Process(target=_claim_and_complete, args=(conninfo, batch, seconds, start, results))
         for _ in range(schedulers)
     ]
     for worker in workers:
         worker.start()
     start.wait()
     started = time.monotonic()
-    total = sum(results.get(timeout=seconds + 60) for _ in workers)
+    reports = [results.get(timeout=3600) for _ in workers]
     elapsed = time.monotonic() - started
     for worker in workers:
         worker.join()
-    return float(total) / elapsed
+    total = sum(done for done, _ in reports)
+    return float(total) / elapsed, sorted(t for _, times in reports for t in times)
+
+
+# Scenarios
+
+
+def scenario_claim_round(ctx: Context) -> None:
+    ours, plain, moved = claim_round(ctx.server, ctx.claim_template, repeats=ctx.repeats)
+    data = ctx.claim_data
+    ctx.add(
+        "claim-round",
+        f"claim round: {moved:,} of {data.pending:,} pending, {data.finished:,} finished",
+        "ms",
+        ours * 1000,
+        plain * 1000,
+        "plain UPDATE ... SKIP LOCKED",
+    )
+
+
+def scenario_throughput(ctx: Context) -> None:
+    for schedulers in (1, 2, 4):
+        with copies(ctx.server, ctx.claim_template, 1) as (db,):
+            rate, _ = run_schedulers(db, schedulers, batch=100, seconds=ctx.window)
+        ctx.add(
+            "throughput",
+            f"claim (limit 100) + complete, {schedulers} scheduler(s), 2,000 users",
+            "jobs/s",
+            rate,
+        )
+
+
+def scenario_history(ctx: Context) -> None:
+    data = ctx.claim_data
+    empty = Dataset(users=data.users, pending=data.pending, finished=0)
+    with seeded_template(ctx.server, empty) as bare:
+        without, _, moved = claim_round(ctx.server, bare, repeats=ctx.repeats)
+    with_history, _, _ = claim_round(ctx.server, ctx.claim_template, repeats=ctx.repeats)
+    ctx.add(
+        "history",
+        f"claim round of {moved:,}: {data.finished:,} finished vs none",
+        "ms",
+        with_history * 1000,
+        without * 1000,
+        "no finished history",
+    )
+
+
+def _create_one_by_one(conninfo: str, count: int) -> float:
+    store = _store(conninfo)
+    started = time.perf_counter()
+    for n in range(count):
+        store.create_job(100, CIRCUIT, f"u{1 + n % 100}", "bench", "target-qpu-a", "qasm2")
+    seconds = time.perf_counter() - started
+    store.close()
+    return count / seconds
+
+
+def _insert_one_by_one(conninfo: str, count: int) -> float:
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        started = time.perf_counter()
+        for n in range(count):
+            conn.execute(
+                _PLAIN_INSERT,
+                {
+                    "shots": 100,
+                    "circuit": CIRCUIT,
+                    "circuit_format": "qasm2",
+                    "owner": f"u{1 + n % 100}",
+                    "budget": "bench",
+                    "target_spec": "target-qpu-a",
+                },
+            )
+        return count / (time.perf_counter() - started)
+
+
+def _batch(count: int) -> list[dict[str, object]]:
+    return [
+        {
+            "shots": 100,
+            "circuit": CIRCUIT,
+            "owner": f"u{1 + n % 100}",
+            "budget": "bench",
+            "target_spec": "target-qpu-a",
+            "circuit_format": "qasm2",
+        }
+        for n in range(count)
+    ]
+
+
+def _create_in_bulk(conninfo: str, count: int) -> float:
+    store = _store(conninfo)
+    jobs = _batch(count)
+    started = time.perf_counter()
+    store.create_jobs(jobs)
+    seconds = time.perf_counter() - started
+    store.close()
+    return count / seconds
+
+
+def _copy_in(conninfo: str, count: int) -> float:
+    rows = [(100, CIRCUIT, "qasm2", job["owner"], "bench", "target-qpu-a") for job in _batch(count)]
+    with psycopg.connect(conninfo) as conn:
+        started = time.perf_counter()
+        with conn.cursor() as cur, cur.copy(_COPY_JOBS) as copy:
+            for row in rows:
+                copy.write_row(row)
+        conn.commit()
+        return count / (time.perf_counter() - started)
+
+
+def scenario_create(ctx: Context) -> None:
+    portal = Dataset(users=100, pending=0, finished=0)
+    one_by_one, bulk = (200, 2_000) if ctx.quick else (1_000, 20_000)
+    with seeded_template(ctx.server, portal) as template, copies(ctx.server, template, 4) as dbs:
+        ours = _create_one_by_one(dbs[0], one_by_one)
+        plain = _insert_one_by_one(dbs[1], one_by_one)
+        ctx.add(
+            "create", "create_job, one call per job", "jobs/s", ours, plain, "plain INSERT each"
+        )
+        ours = _create_in_bulk(dbs[2], bulk)
+        plain = _copy_in(dbs[3], bulk)
+        ctx.add("create", f"create_jobs, {bulk:,} jobs in one call", "jobs/s", ours, plain, "COPY")
+
+
+def _median_ms(run: Callable[[], object], times: int = 15) -> float:
+    run()
+    samples = []
+    for _ in range(times):
+        started = time.perf_counter()
+        run()
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples) * 1000
+
+
+def scenario_page(ctx: Context) -> None:
+    total = 100_000 if ctx.quick else 1_000_000
+    heavy = total // 10
+    data = Dataset(users=2000, pending=0, finished=total - heavy, heavy_user_jobs=heavy)
+    with scratch.scratch_database(ctx.server, "mqp_jobs_bench_page") as db:
+        seed(db, data)
+        store = _store(db)
+        owner_jobs = heavy + (total - heavy) // data.users
+        with psycopg.connect(db) as conn:
+            for label, page in (("first page", 0), ("deep page", owner_jobs // 20 // 2)):
+
+                def ours(page: int = page) -> object:
+                    return store.fetch_by_identity_pages("u1", page, 20, "DESC", None, None)
+
+                def plain(page: int = page, conn: psycopg.Connection[Any] = conn) -> object:
+                    conn.execute(_PLAIN_COUNT, {"owner": "u1"}).fetchone()
+                    return conn.execute(
+                        _PLAIN_PAGE, {"owner": "u1", "limit": 20, "offset": page * 20}
+                    ).fetchall()
+
+                ctx.add(
+                    "page",
+                    f"dashboard {label} (#{page}) of {owner_jobs:,} jobs, {total:,} rows",
+                    "ms",
+                    _median_ms(ours),
+                    _median_ms(plain),
+                    "plain count + page",
+                )
+        store.close()
+
+
+def scenario_pgqueuer(ctx: Context) -> None:
+    if not bench_pgqueuer.available():
+        ctx.note(
+            "PgQueuer is not installed: .venv/bin/pip install -e '.[bench]' to compare with it"
+        )
+        return
+    jobs = 1_000 if ctx.quick else 5_000
+    fifo = Dataset(users=jobs, pending=jobs, finished=0)  # one job per user: no limit binds
+    with seeded_template(ctx.server, fifo) as template:
+        for batch in (10, 100):
+            for consumers in (1, 2, 4):
+                with copies(ctx.server, template, 1) as (db,):
+                    ours, _ = run_schedulers(db, consumers, batch=batch, seconds=None)
+                with scratch.scratch_database(ctx.server, "mqp_jobs_bench_pgq", schema=False) as q:
+                    theirs = bench_pgqueuer.claim_and_complete(q, jobs, batch, consumers)
+                ctx.add(
+                    "pgqueuer",
+                    f"FIFO claim + complete {jobs:,} jobs, batch {batch}, {consumers} consumer(s)",
+                    "jobs/s",
+                    ours,
+                    theirs,
+                    "PgQueuer dequeue + log_jobs",
+                )
+
+
+def _submit_in_batches(conninfo: str, count: int, results: Any) -> None:
+    store = _store(conninfo)
+    for start in range(0, count, 1000):
+        batch = _batch(min(1000, count - start))
+        for n, job in enumerate(batch):
+            job["owner"] = f"u{1 + (start + n) % 2000}"
+        store.create_jobs(batch)
+    results.put(count)
+    store.close()
+
+
+def scenario_soak(ctx: Context) -> None:
+    count = 10_000 if ctx.quick else 100_000
+    portal = Dataset(users=2000, pending=0, finished=0)
+    with scratch.scratch_database(ctx.server, "mqp_jobs_bench_soak") as db:
+        seed(db, portal)
+        submitted = SPAWN.Queue()
+        submitter = SPAWN.Process(target=_submit_in_batches, args=(db, count, submitted))
+        submitter.start()
+        rate, latencies = run_schedulers(db, 4, batch=100, seconds=None)
+        submitter.join()
+        with psycopg.connect(db) as conn:
+            dead, live, autovacuums, _ = conn.execute(_DEAD_ROWS).fetchone() or (0, 0, 0, 0)
+            most_waiting = integer(conn, _MAX_WAITING, {})
+        tenth = max(1, len(latencies) // 10)
+        first = statistics.median(s for _, s in latencies[:tenth]) * 1000
+        last = statistics.median(s for _, s in latencies[-tenth:]) * 1000
+        ctx.add(
+            "soak",
+            f"soak: {count:,} jobs created, claimed, completed; 4 schedulers",
+            "jobs/s",
+            rate,
+        )
+        ctx.add(
+            "soak",
+            "soak: claim latency, last tenth of claims vs first tenth",
+            "ms",
+            last,
+            first,
+            "first tenth",
+        )
+        ctx.note(
+            f"soak end: {dead:,} dead and {live:,} live job rows, autovacuum ran {autovacuums}x,"
+            f" most WAITING in one group {most_waiting}",
+            ctx.echo,
+        )
+
+
+@dataclass
+class Context:
+    server: str
+    quick: bool
+    report: Report
+    echo: Callable[[str], None]
+    claim_data: Dataset
+    claim_template: str = ""
+
+    @property
+    def repeats(self) -> int:
+        return 1 if self.quick else 3
+
+    @property
+    def window(self) -> float:
+        return 2.0 if self.quick else 5.0
+
+    def add(
+        self,
+        scenario: str,
+        name: str,
+        unit: str,
+        ours: float,
+        reference: float | None = None,
+        reference_name: str = "",
+    ) -> None:
+        self.report.add(Figure(scenario, name, unit, ours, reference, reference_name), self.echo)
+
+    def note(self, text: str, echo: Callable[[str], None] | None = None) -> None:
+        self.report.note(text, echo or self.echo)
+
+
+RUNNERS: dict[str, Callable[[Context], None]] = {
+    "claim-round": scenario_claim_round,
+    "throughput": scenario_throughput,
+    "history": scenario_history,
+    "create": scenario_create,
+    "page": scenario_page,
+    "pgqueuer": scenario_pgqueuer,
+    "soak": scenario_soak,
+}
 
 
 def run(
     server: str | None,
     *,
     quick: bool = False,
+    only: Sequence[str] = SCENARIOS,
     echo: Callable[[str], None] = print,
 ) -> Report:
-    """Run the suite against the PostgreSQL server ``server`` points at."""
+    """Run the chosen scenarios against the PostgreSQL server ``server`` points at."""
     base = resolve_conninfo(server)
-    report = Report()
     scale = 10 if quick else 1
-    data = Dataset(users=2000 // scale, pending=20_000 // scale, finished=200_000 // scale)
-    echo(f"{'figure':<58} {'mqp_jobs':>10} {'reference':>10} {'unit':<8} ratio")
-    with scratch.scratch_database(base, "mqp_jobs_bench_tmpl") as template_db:
-        seed(template_db, data)
-        template = psycopg.conninfo.conninfo_to_dict(template_db)["dbname"]
-        ours, plain, moved = claim_round(base, str(template), repeats=1 if quick else 3)
-        report.add(
-            Figure(
-                f"claim round: {moved} of {data.pending} pending, {data.finished} finished",
-                "ms",
-                ours * 1000,
-                plain * 1000,
-                "plain UPDATE ... SKIP LOCKED",
-            ),
-            echo,
+    ctx = Context(
+        server=base,
+        quick=quick,
+        report=Report(),
+        echo=echo,
+        claim_data=Dataset(users=2000 // scale, pending=20_000 // scale, finished=200_000 // scale),
+    )
+    echo(HEADER)
+    needs_claim_data = {"claim-round", "throughput", "history"} & set(only)
+    with seeded_template(base, ctx.claim_data) if needs_claim_data else _no_template() as template:
+        ctx.claim_template = template
+        for name in SCENARIOS:
+            if name in only:
+                RUNNERS[name](ctx)
+    return ctx.report
+
+
+@contextmanager
+def _no_template() -> Iterator[str]:
+    yield ""
+
+
+def machine(server: str | None) -> str:
+    with psycopg.connect(resolve_conninfo(server)) as conn:
+        version = conn.execute(_SERVER_VERSION).fetchone()
+    memory = ""
+    meminfo = Path("/proc/meminfo")
+    if meminfo.exists():
+        kib = int(meminfo.read_text().split()[1])
+        memory = f", {kib / 2**20:.0f} GiB"
+    cores = multiprocessing.cpu_count()
+    return (
+        f"{platform.machine()}, {cores} cores{memory}, PostgreSQL {version[0] if version else '?'}"
+        f", Python {platform.python_version()}, psycopg {psycopg.__version__}"
+    )
+
+
+def write_markdown(report: Report, path: Path, machine_text: str, command: str) -> None:
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Measured {date.today().isoformat()} with `{command}` on {machine_text}.",
+        "Each ratio compares mqp_jobs with its reference measured in the same run, on the same",
+        "server and the same data; absolute figures vary about 2x between runs on this machine.",
+        "",
+        "| scenario | figure | mqp_jobs | reference | unit | ratio |",
+        "|---|---|---|---|---|---|",
+    ]
+    for f in report.figures:
+        reference = f"{_number(f.reference)} ({f.reference_name})" if f.reference_name else ""
+        ratio = "" if f.ratio is None else f"{f.ratio:.2f}x"
+        lines.append(
+            f"| {f.scenario} | {f.name} | {_number(f.ours)} | {reference} | {f.unit} | {ratio} |"
         )
-        for schedulers in (1, 2, 4):
-            with copies(base, str(template), 1) as (db,):
-                rate = throughput(db, schedulers, batch=100, seconds=2 if quick else 5)
-            report.add(
-                Figure(f"claim + complete, batch 100, {schedulers} scheduler(s)", "jobs/s", rate),
-                echo,
-            )
-    return report
+    if report.notes:
+        lines += ["", *[f"- {note}" for note in report.notes]]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def write_plot(report: Report, path: Path) -> bool:
+    """Claims per second by consumers, both libraries; False when matplotlib is missing."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    figure, axes = plt.subplots(figsize=(7, 4.5))
+    for batch in (10, 100):
+        points = [
+            f for f in report.figures if f.scenario == "pgqueuer" and f"batch {batch}," in f.name
+        ]
+        if not points:
+            continue
+        consumers = [int(f.name.split(", ")[-1].split()[0]) for f in points]
+        axes.plot(consumers, [f.ours for f in points], "o-", label=f"mqp_jobs, batch {batch}")
+        axes.plot(
+            consumers, [f.reference or 0 for f in points], "s--", label=f"PgQueuer, batch {batch}"
+        )
+    own = [f for f in report.figures if f.scenario == "throughput"]
+    if own:
+        axes.plot(
+            [int(f.name.split(", ")[1].split()[0]) for f in own],
+            [f.ours for f in own],
+            "^:",
+            label="mqp_jobs, limit 2 per user and target binding",
+        )
+    axes.set_xlabel("schedulers (consumer processes)")
+    axes.set_ylabel("jobs claimed and completed per second")
+    axes.set_yscale("log")
+    axes.set_xticks([1, 2, 4])
+    axes.grid(True, which="both", alpha=0.3)
+    axes.legend(fontsize=8)
+    axes.set_title("FIFO claim + complete on one PostgreSQL server")
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return True

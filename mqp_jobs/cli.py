@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from types import FrameType
 
+from mqp_jobs.bench_scenarios import SCENARIOS
 from mqp_jobs.errors import MqpJobsError
 from mqp_jobs.migrations import grant_app_role, migrate
 
@@ -32,11 +35,24 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.add_parser("migrate", help="create or upgrade the schema (idempotent)")
+    commands.add_parser(
+        "stats", help="jobs by status and resource, oldest pending job, jobs held by maintenance"
+    )
     grant = commands.add_parser(
         "grant",
         help="give an existing role read/write access to the job tables (no DDL, no DELETE)",
     )
     grant.add_argument("role", help="the role the portal's services connect as")
+    demo = commands.add_parser(
+        "demo",
+        help="run a simulated portal in a throwaway database and print a summary",
+        description="Users submit circuit and Hamiltonian jobs while several schedulers claim "
+        "them and runners complete, fail or cancel them; one resource is in maintenance for the "
+        "first part of the run, one is reserved for a group of users. Everything happens in a "
+        "database created for the run on the server the URL points at, dropped afterwards.",
+    )
+    demo.add_argument("--jobs", type=_positive, default=2000, help="jobs to submit (2000)")
+    demo.add_argument("--schedulers", type=_positive, default=3, help="scheduler processes (3)")
     bench = commands.add_parser(
         "bench",
         help="run the benchmark suite in throwaway databases on the server",
@@ -45,7 +61,28 @@ def _parser() -> argparse.ArgumentParser:
         "(any database on it that the user may connect to and create databases from).",
     )
     bench.add_argument("--quick", action="store_true", help="a tenth of the data, for a smoke run")
+    bench.add_argument(
+        "--only",
+        action="append",
+        choices=SCENARIOS,
+        metavar="SCENARIO",
+        help=f"run only this scenario (repeatable): {', '.join(SCENARIOS)}",
+    )
+    bench.add_argument("--report", type=Path, metavar="FILE.md", help="also write the figures here")
+    bench.add_argument(
+        "--plot", type=Path, metavar="FILE.png", help="also plot jobs/s by schedulers (matplotlib)"
+    )
     return parser
+
+
+def _positive(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {number}")
+    return number
 
 
 def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
@@ -55,17 +92,45 @@ def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    # The pool retries in the background and logs each failed attempt; the command reports
+    # the outcome itself, in one line.
+    logging.getLogger("psycopg.pool").setLevel(logging.CRITICAL)
     try:
         if args.command == "migrate":
             applied = migrate(args.database_url)
             print(f"applied migrations {applied}" if applied else "schema is up to date")
+        elif args.command == "stats":
+            from mqp_jobs import report
+            from mqp_jobs.store import JobStore
+
+            store = JobStore(args.database_url)
+            try:
+                print(report.queue_stats(store.queue_stats()))
+            finally:
+                store.close()
         elif args.command == "grant":
             grant_app_role(args.role, args.database_url)
             print(f"granted job-table access to {args.role}")
+        elif args.command == "demo":
+            from mqp_jobs import demo
+
+            summary = demo.run_anywhere(
+                args.database_url, demo.DemoConfig(jobs=args.jobs, schedulers=args.schedulers)
+            )
+            return 0 if summary.ok else 1
         elif args.command == "bench":
             from mqp_jobs import bench
 
-            bench.run(args.database_url, quick=args.quick)
+            figures = bench.run(args.database_url, quick=args.quick, only=args.only or SCENARIOS)
+            if args.report:
+                command = "mqp-jobs bench" + (" --quick" if args.quick else "")
+                bench.write_markdown(
+                    figures, args.report, bench.machine(args.database_url), command
+                )
+                print(f"wrote {args.report}")
+            if args.plot:
+                wrote = bench.write_plot(figures, args.plot)
+                print(f"wrote {args.plot}" if wrote else "no plot: matplotlib is not installed")
     except MqpJobsError as exc:
         print(f"mqp-jobs: {exc}", file=sys.stderr)
         return 1

@@ -26,6 +26,11 @@ def _admin(server: str) -> psycopg.Connection[tuple[object, ...]]:
         raise unavailable(server, exc) from None
 
 
+def probe_server(server: str) -> None:
+    """DatabaseUnavailable unless the server answers."""
+    _admin(server).close()
+
+
 def create(server: str, prefix: str, template: str = "template1") -> str:
     """Create a database named after ``prefix``; return its name."""
     name = f"{prefix}_{os.getpid()}_{secrets.token_hex(3)}"

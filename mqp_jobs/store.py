@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
 import psycopg
+from psycopg import errors as pg_errors
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from mqp_jobs import claims, operations, reads, reference, submit, transitions
 from mqp_jobs.claims import ClaimFilter
 from mqp_jobs.connection import (
     PoolSettings,
+    describe,
     is_connection_error,
     is_timeout,
     open_pool,
@@ -23,7 +25,7 @@ from mqp_jobs.connection import (
     resolve_conninfo,
     unavailable,
 )
-from mqp_jobs.errors import InvalidArgument, OperationTimedOut
+from mqp_jobs.errors import InvalidArgument, MigrationError, OperationTimedOut
 from mqp_jobs.execute import Conn
 from mqp_jobs.models import CircuitJob, HamiltonianJob, QueueStats, RequeuedJobs
 from mqp_jobs.transitions import CIRCUIT, HAMILTONIAN
@@ -98,6 +100,11 @@ class JobStore:
                         raise unavailable(self._conninfo, exc) from None
                     if is_timeout(exc):
                         raise OperationTimedOut(str(exc).strip()) from None
+                    if isinstance(exc, pg_errors.UndefinedTable):
+                        raise MigrationError(
+                            f"{describe(self._conninfo)} has no mqp_jobs schema; "
+                            f"run `mqp-jobs migrate` ({str(exc).strip()})"
+                        ) from None
                     raise
         except PoolTimeout as exc:
             reason = probe(self._conninfo, self._settings.connect_timeout)
@@ -142,6 +149,11 @@ class JobStore:
             return submit.create_job(
                 conn, shots, circuit, owner, budget, target_spec, circuit_format, no_modify, queued
             )
+
+    def create_jobs(self, jobs: Iterable[Mapping[str, object]]) -> list[CircuitJob]:
+        """Many circuit jobs in one statement: all, or none if any is refused."""
+        with self.connection() as conn:
+            return submit.create_jobs(conn, jobs)
 
     def create_hamiltonian_job(
         self,

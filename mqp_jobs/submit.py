@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
 from mqp_jobs import validation as check
 from mqp_jobs.errors import (
     BudgetNotAllowed,
@@ -10,13 +12,24 @@ from mqp_jobs.errors import (
     UnknownOwner,
     UnknownTargetSpec,
 )
-from mqp_jobs.execute import Conn, Params, row
+from mqp_jobs.execute import Conn, Params, row, rows
 from mqp_jobs.models import CircuitJob, HamiltonianJob, JobReferences
 from mqp_jobs.queries import query
 
 _CREATE_JOB = query("create_job")
 _CREATE_HAMILTONIAN_JOB = query("create_hamiltonian_job")
 _JOB_REFERENCES = query("job_references")
+_CREATE_JOBS = query("create_jobs")
+_JOB_FIELDS = (
+    "shots",
+    "circuit",
+    "owner",
+    "budget",
+    "target_spec",
+    "circuit_format",
+    "no_modify",
+    "queued",
+)
 
 
 def _references(owner: object, budget: object, target_spec: object) -> dict[str, str]:
@@ -30,7 +43,8 @@ def _references(owner: object, budget: object, target_spec: object) -> dict[str,
 def _refusal(conn: Conn, params: Params) -> Exception:
     """Why the guarded insert wrote nothing, checked in the order a caller fixes things."""
     refs = row(conn, _JOB_REFERENCES, params, JobReferences)
-    assert refs is not None  # a SELECT of EXISTS tests always returns one row
+    if refs is None:  # a SELECT of EXISTS tests always returns one row
+        return InvalidJob("the job was refused by the database")
     if not refs.owner_known:
         return UnknownOwner(f"no user {params['owner']!r}")
     if not refs.budget_known:
@@ -44,6 +58,26 @@ def _refusal(conn: Conn, params: Params) -> Exception:
     return InvalidJob("the job was refused by the database")
 
 
+def _circuit_job_params(
+    shots: object,
+    circuit: object,
+    owner: object,
+    budget: object,
+    target_spec: object,
+    circuit_format: object,
+    no_modify: object = False,
+    queued: object = False,
+) -> dict[str, object]:
+    return {
+        "shots": check.count(shots, "shots", minimum=1, error=InvalidJob),
+        "circuit": check.text(circuit, "circuit", InvalidJob),
+        "circuit_format": check.text(circuit_format, "circuit_format", InvalidJob),
+        "no_modify": check.flag(no_modify, "no_modify", InvalidJob),
+        "queued": check.flag(queued, "queued", InvalidJob),
+        **_references(owner, budget, target_spec),
+    }
+
+
 def create_job(
     conn: Conn,
     shots: int,
@@ -55,14 +89,9 @@ def create_job(
     no_modify: bool = False,
     queued: bool = False,
 ) -> CircuitJob:
-    params = {
-        "shots": check.count(shots, "shots", minimum=1, error=InvalidJob),
-        "circuit": check.text(circuit, "circuit", InvalidJob),
-        "circuit_format": check.text(circuit_format, "circuit_format", InvalidJob),
-        "no_modify": check.flag(no_modify, "no_modify", InvalidJob),
-        "queued": check.flag(queued, "queued", InvalidJob),
-        **_references(owner, budget, target_spec),
-    }
+    params = _circuit_job_params(
+        shots, circuit, owner, budget, target_spec, circuit_format, no_modify, queued
+    )
     job = row(conn, _CREATE_JOB, params, CircuitJob)
     if job is None:
         raise _refusal(conn, params)
@@ -86,3 +115,38 @@ def create_hamiltonian_job(
     if job is None:
         raise _refusal(conn, params)
     return job
+
+
+def create_jobs(conn: Conn, jobs: Iterable[Mapping[str, object]]) -> list[CircuitJob]:
+    """Create many circuit jobs in one statement; all of them or, on any refusal, none.
+
+    Each mapping holds create_job's arguments by name (no_modify and queued may be left out).
+    Returns the jobs in the order given. Call it inside a transaction that the caller rolls
+    back on error (the store does), so that a refused batch leaves no row.
+    """
+    if isinstance(jobs, (str, bytes, Mapping)) or not isinstance(jobs, Iterable):
+        raise InvalidJob(f"jobs must be a list of job fields, not {type(jobs).__name__}")
+    batch = []
+    for place, fields in enumerate(jobs):
+        if not isinstance(fields, Mapping):
+            raise InvalidJob(f"job {place}: fields must be a mapping, not {type(fields).__name__}")
+        unknown = set(fields) - set(_JOB_FIELDS)
+        if unknown:
+            raise InvalidJob(f"job {place}: unknown fields {sorted(unknown)}")
+        try:
+            batch.append(_circuit_job_params(**fields))
+        except InvalidJob as exc:
+            raise InvalidJob(f"job {place}: {exc}") from None
+        except TypeError as exc:
+            raise InvalidJob(f"job {place}: {exc}") from None
+    if not batch:
+        return []
+    columns = {name: [params[name] for params in batch] for name in batch[0]}
+    created = rows(conn, _CREATE_JOBS, columns, CircuitJob)
+    if len(created) == len(batch):
+        return sorted(created, key=lambda job: job.id)
+    for place, params in enumerate(batch):
+        refusal = _refusal(conn, params)
+        if not isinstance(refusal, InvalidJob):
+            raise type(refusal)(f"job {place}: {refusal}")
+    raise InvalidJob("a job of the batch was refused by the database")

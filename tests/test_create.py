@@ -156,3 +156,65 @@ def test_the_schema_refuses_what_the_contract_forbids(
             " (shots, circuit, circuit_format, owner, budget, target_specification)"
             " VALUES (1, 'c', 'qasm2', 'mallory', 'alice-grant', 'target-qpu-a')"
         )
+
+
+def _fields(portal: Portal, **overrides: object) -> dict[str, object]:
+    fields: dict[str, object] = {
+        "shots": 10,
+        "circuit": CIRCUIT,
+        "owner": portal.alice,
+        "budget": portal.alice_budget,
+        "target_spec": portal.qpu_target,
+        "circuit_format": "qasm2",
+    }
+    fields.update(overrides)
+    return fields
+
+
+def test_a_batch_of_jobs_in_one_call(
+    store: JobStore, portal: Portal, db: psycopg.Connection
+) -> None:
+    batch = [
+        _fields(
+            portal, shots=n + 1, queued=n % 2 == 0, owner=portal.bob, budget=portal.shared_budget
+        )
+        for n in range(50)
+    ]
+    jobs = store.create_jobs(batch)
+    assert [j.shots for j in jobs] == list(range(1, 51))
+    assert [j.queued for j in jobs] == [n % 2 == 0 for n in range(50)]
+    assert [j.id for j in jobs] == sorted(j.id for j in jobs)
+    assert all(j.status == "PENDING" and j.owner == portal.bob for j in jobs)
+    assert count_rows(db, "job_event") == 50
+    assert store.create_jobs([]) == []
+
+
+@pytest.mark.parametrize(
+    ("spoiled", "error", "message"),
+    [
+        ({"owner": "mallory"}, UnknownOwner, "job 3"),
+        ({"budget": "bob-grant"}, BudgetNotAllowed, "job 3"),
+        ({"target_spec": "nope"}, UnknownTargetSpec, "job 3"),
+        ({"shots": 0}, InvalidJob, "job 3"),
+        ({"colour": "blue"}, InvalidJob, "unknown fields"),
+    ],
+)
+def test_one_bad_job_refuses_the_whole_batch(
+    store: JobStore,
+    portal: Portal,
+    db: psycopg.Connection,
+    spoiled: dict,
+    error: type,
+    message: str,
+) -> None:
+    batch = [_fields(portal) for _ in range(6)]
+    batch[3] = {**batch[3], **spoiled}
+    with pytest.raises(error, match=message):
+        store.create_jobs(batch)
+    assert count_rows(db, "circuit_job") == 0
+
+
+@pytest.mark.parametrize("jobs", [None, "jobs", {"shots": 1}, [1, 2], [{"shots": 1}]])
+def test_a_malformed_batch_is_refused(store: JobStore, portal: Portal, jobs: object) -> None:
+    with pytest.raises(InvalidJob):
+        store.create_jobs(jobs)  # type: ignore[arg-type]

@@ -1,0 +1,5 @@
+"""The names of the benchmark scenarios, importable without the benchmark code."""
+
+from __future__ import annotations
+
+SCENARIOS = ("claim-round", "throughput", "history", "create", "page", "pgqueuer", "soak")

@@ -1,0 +1,50 @@
+"""Plain-text tables and durations for the command line."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+
+from mqp_jobs.models import QueueStats
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """Columns padded to their widest cell; numbers right-aligned."""
+    cells = [[str(c) for c in header], *[["" if c is None else str(c) for c in r] for r in rows]]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    numeric = [
+        all(isinstance(r[i], (int, float)) for r in rows) and rows for i in range(len(header))
+    ]
+
+    def line(row: Sequence[str]) -> str:
+        return "  ".join(
+            cell.rjust(width) if numeric[i] else cell.ljust(width)
+            for i, (cell, width) in enumerate(zip(row, widths, strict=True))
+        ).rstrip()
+
+    rule = "  ".join("-" * width for width in widths)
+    return "\n".join([line(cells[0]), rule, *(line(row) for row in cells[1:])])
+
+
+def duration(age: timedelta | None) -> str:
+    if age is None:
+        return "-"
+    seconds = int(age.total_seconds())
+    if seconds < 60:
+        return f"{age.total_seconds():.1f} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min"
+
+
+def queue_stats(stats: QueueStats) -> str:
+    rows = [(c.job_kind, c.status, c.resource or "(none)", c.jobs) for c in stats.counts]
+    lines = [
+        table(("kind", "status", "resource", "jobs"), rows) if rows else "no jobs",
+        "",
+        f"oldest pending job: {duration(stats.oldest_pending_age)}",
+        f"held by maintenance: {stats.held_jobs}",
+    ]
+    return "\n".join(lines)

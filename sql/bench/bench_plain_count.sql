@@ -1,0 +1,2 @@
+-- name: bench_plain_count
+SELECT count(*) FROM circuit_job WHERE owner = %(owner)s

@@ -1,0 +1,2 @@
+-- name: bench_server_version
+SELECT current_setting('server_version')

@@ -1,0 +1,3 @@
+-- name: database_time
+-- The database clock, which stamps every job.
+SELECT clock_timestamp()

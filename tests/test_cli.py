@@ -1,0 +1,144 @@
+"""The mqp-jobs command line, against a test database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import psycopg
+import pytest
+from conftest import Portal
+from helpers import submit
+
+from mqp_jobs import JobStore, embedded
+
+
+def mqp_jobs(
+    *args: str, url: str | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "MQP_DATABASE_URL"}
+    if url is not None:
+        env["MQP_DATABASE_URL"] = url
+    return subprocess.run(
+        [sys.executable, "-m", "mqp_jobs.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def test_help_lists_every_command() -> None:
+    done = mqp_jobs("--help")
+    assert done.returncode == 0
+    for command in ("migrate", "stats", "demo", "bench", "grant"):
+        assert command in done.stdout
+
+
+def test_stats_prints_jobs_by_status_and_resource(
+    store: JobStore, portal: Portal, conninfo: str
+) -> None:
+    store.set_resource_maintenance(portal.qpu, True)
+    submit(store, portal, queued=True)
+    submit(store, portal, target_spec=portal.sim_target)
+    store.fetch_all_pending_jobs()
+    done = mqp_jobs("--database-url", conninfo, "stats")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert any(line.split() == ["circuit", "PENDING", "qpu-a", "1"] for line in lines)
+    assert any(line.split() == ["circuit", "WAITING", "(none)", "1"] for line in lines)
+    assert "held by maintenance: 1" in done.stdout
+    assert "oldest pending job:" in done.stdout
+
+
+def test_stats_reads_the_url_from_the_environment(conninfo: str) -> None:
+    done = mqp_jobs("stats", url=conninfo)
+    assert done.returncode == 0, done.stderr
+    assert "no jobs" in done.stdout
+
+
+def test_grant_gives_a_role_access(conninfo: str, db: psycopg.Connection) -> None:
+    role = f"mqp_jobs_cli_{os.getpid()}"
+    db.execute(psycopg.sql.SQL("CREATE ROLE {}").format(psycopg.sql.Identifier(role)))
+    try:
+        done = mqp_jobs("--database-url", conninfo, "grant", role)
+        assert done.returncode == 0, done.stderr
+        row = db.execute(
+            "SELECT has_table_privilege(%s, 'circuit_job', 'UPDATE'),"
+            " has_table_privilege(%s, 'circuit_job', 'DELETE')",
+            (role, role),
+        ).fetchone()
+        assert row == (True, False)
+    finally:
+        db.execute(psycopg.sql.SQL("DROP OWNED BY {}").format(psycopg.sql.Identifier(role)))
+        db.execute(psycopg.sql.SQL("DROP ROLE {}").format(psycopg.sql.Identifier(role)))
+
+
+def _databases(db: psycopg.Connection, prefix: str) -> set[str]:
+    rows = db.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", (prefix + "%",))
+    return {name for (name,) in rows.fetchall()}
+
+
+def test_a_small_demo_finishes_with_no_duplicates(conninfo: str, db: psycopg.Connection) -> None:
+    before = _databases(db, "mqp_jobs_demo")
+    done = mqp_jobs("--database-url", conninfo, "demo", "--jobs", "200", "--schedulers", "4")
+    assert done.returncode == 0, done.stderr
+    summary = {
+        line.rsplit("  ", 1)[0].strip(): line.rsplit("  ", 1)[-1].strip()
+        for line in done.stdout.splitlines()
+        if "  " in line
+    }
+    assert summary["duplicate claims"] == "0"
+    assert summary["most WAITING for one (owner, target)"] == "2 (limit 2)"
+    assert "COMPLETED" in done.stdout and "scheduler 4" in done.stdout
+    assert _databases(db, "mqp_jobs_demo") == before  # its database was dropped
+
+
+def test_a_quick_benchmark_prints_the_claim_round_ratio(conninfo: str) -> None:
+    done = mqp_jobs("--database-url", conninfo, "bench", "--quick", "--only", "claim-round")
+    assert done.returncode == 0, done.stderr
+    [line] = [line for line in done.stdout.splitlines() if line.startswith("claim round")]
+    ours, plain, unit, ratio = line.split("finished")[1].split()[:4]
+    assert unit == "ms" and float(ours) > 0 and float(plain) > 0
+    assert float(ratio.rstrip("x")) == pytest.approx(float(ours) / float(plain), abs=0.01)
+
+
+@pytest.mark.parametrize(
+    ("args", "status", "message"),
+    [
+        (("frobnicate",), 2, "invalid choice"),
+        (("demo", "--jobs", "0"), 2, "at least 1"),
+        (("demo", "--jobs", "many"), 2, "not a whole number"),
+        (("stats", "--verbose"), 2, "unrecognized arguments"),
+        (("--database-url", "postgresql://[broken", "stats"), 1, "invalid database URL"),
+        (("--database-url", "host=127.0.0.1 port=1 dbname=x", "stats"), 1, "port 1 database x"),
+    ],
+)
+def test_mistakes_get_one_clear_line_and_no_traceback(
+    args: tuple[str, ...], status: int, message: str
+) -> None:
+    done = mqp_jobs(*args)
+    assert done.returncode == status
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stderr.startswith("mqp-jobs")
+
+
+def test_stats_on_a_database_without_the_schema(db: psycopg.Connection) -> None:
+    info = db.info
+    url = f"host={info.host} port={info.port} user={info.user} dbname=postgres"
+    done = mqp_jobs("--database-url", url, "stats")
+    assert done.returncode == 1
+    assert "mqp-jobs migrate" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_demo_without_a_server_says_how_to_start_one_or_brings_its_own() -> None:
+    done = mqp_jobs("--database-url", "host=127.0.0.1 port=1 dbname=x", "demo", "--jobs", "60")
+    assert "Traceback" not in done.stderr
+    if embedded.available():  # the optional extra is installed: a throwaway server runs it
+        assert done.returncode == 0, done.stderr
+        assert "embedded PostgreSQL" in done.stdout and "duplicate claims" in done.stdout
+    else:
+        assert done.returncode == 1
+        assert "port 1 database x" in done.stderr and "Start one" in done.stderr
