@@ -35,8 +35,13 @@ export MQP_DATABASE_URL
 demo: $(VENV)/.installed-test
 	$(BIN)/mqp-jobs demo
 
-bench: $(VENV)/.installed-test
-	$(BIN)/mqp-jobs bench
+# PgQueuer (for the side-by-side figures) and matplotlib (for the plot) come with the bench extra.
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	touch $@
+
+bench: $(VENV)/.installed-bench
+	$(BIN)/mqp-jobs bench --report docs/benchmarks.md --plot docs/benchmarks.png
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

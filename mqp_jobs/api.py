@@ -215,6 +215,16 @@ def complete_hamiltonian_job_with_result(
     )
 
 
+def complete_jobs_with_results(completions: Iterable[Mapping[str, object]]) -> None:
+    """Complete many WAITING circuit jobs in one statement: all, or none on any refusal."""
+    default_store().complete_jobs_with_results(completions)
+
+
+def complete_hamiltonian_jobs_with_results(completions: Iterable[Mapping[str, object]]) -> None:
+    """Complete many WAITING Hamiltonian jobs in one statement: all, or none on any refusal."""
+    default_store().complete_hamiltonian_jobs_with_results(completions)
+
+
 def cancel_job(job_id: int, note: str | None) -> None:
     default_store().cancel_job(job_id, note)
 

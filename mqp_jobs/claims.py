@@ -9,14 +9,14 @@ the same group, so neither can push a group past the limit, and a job is moved b
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 
 import psycopg
 
 from mqp_jobs import validation as check
 from mqp_jobs.errors import InvalidArgument
-from mqp_jobs.execute import Conn, column, integer, rows, transaction
+from mqp_jobs.execute import Conn, integer, rows, transaction
 from mqp_jobs.models import CircuitJob, HamiltonianJob
 from mqp_jobs.queries import query
 from mqp_jobs.rules import MAX_ACTIVE_JOBS_PER_USER_PER_RESOURCE, MAX_QUEUING_TIME
@@ -92,8 +92,14 @@ def claim_circuit_jobs(
             "max_active": MAX_ACTIVE_JOBS_PER_USER_PER_RESOURCE,
             "max_queuing_time": MAX_QUEUING_TIME,
         }
-        # Never prepared: the filters that are NULL decide the plan (see execute.rows).
-        picked = column(conn, _LOCK_CLAIM_GROUPS, params, prepare=False)
+        # With a limit, the first statement looks at the oldest candidates only; a window that
+        # turns out too narrow (full, yet fewer jobs picked than the limit) is widened.
+        window = None if most is None else max(4 * most, 64)
+        while True:
+            picked, window_full = _pick(conn, {**params, "window": window})
+            if window is None or not window_full or len(picked) >= (most or 0):
+                break
+            window *= 4
         if not picked:
             return []
         return rows(
@@ -101,7 +107,20 @@ def claim_circuit_jobs(
             _MOVE_CLAIMED_JOBS,
             {"job_ids": picked, "max_active": MAX_ACTIVE_JOBS_PER_USER_PER_RESOURCE},
             CircuitJob,
+            prepare=False,  # a generic plan cannot know how many ids the array holds
         )
+
+
+def _pick(conn: Conn, params: Mapping[str, object]) -> tuple[list[int], bool]:
+    """Run the claim's first statement: the picked job ids and whether its window was full."""
+    with conn.cursor() as cur:
+        # Never prepared: the filters that are NULL decide the plan (see execute.rows).
+        cur.execute(_LOCK_CLAIM_GROUPS, params, prepare=False)
+        found = cur.fetchone()
+    if found is None:
+        return [], False
+    job_ids, window_full = found
+    return list(job_ids), bool(window_full)
 
 
 def claim_hamiltonian_jobs(conn: Conn, limit: int | None = None) -> list[HamiltonianJob]:

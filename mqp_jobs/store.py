@@ -246,6 +246,19 @@ class JobStore:
                 conn, HAMILTONIAN, job_id, result, executed_resource, executed_circuit, note
             )
 
+    def complete_jobs_with_results(self, completions: Iterable[Mapping[str, object]]) -> None:
+        """Complete many WAITING circuit jobs in one statement: all, or none on any refusal.
+        Each mapping: job_id, executed_resource, and optionally result, executed_circuit, note."""
+        with self.connection() as conn:
+            transitions.complete_many(conn, CIRCUIT, completions)
+
+    def complete_hamiltonian_jobs_with_results(
+        self, completions: Iterable[Mapping[str, object]]
+    ) -> None:
+        """As complete_jobs_with_results, for Hamiltonian jobs."""
+        with self.connection() as conn:
+            transitions.complete_many(conn, HAMILTONIAN, completions)
+
     def cancel_job(self, job_id: int, note: str | None) -> None:
         with self.connection() as conn:
             transitions.cancel(conn, CIRCUIT, job_id, note)

@@ -7,6 +7,7 @@ missing job from a job in the wrong status. The event log is written by the tabl
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import LiteralString
 
@@ -14,7 +15,7 @@ from psycopg import errors as pg_errors
 
 from mqp_jobs import validation as check
 from mqp_jobs.errors import InvalidJob, InvalidTransition, JobNotFound, UnknownResource
-from mqp_jobs.execute import Conn, Params, row, value
+from mqp_jobs.execute import Conn, Params, column, row, rows, value
 from mqp_jobs.models import CircuitJob, HamiltonianJob
 from mqp_jobs.queries import query
 from mqp_jobs.rules import MAX_QUEUING_TIME, reports_resource_down
@@ -24,13 +25,17 @@ from mqp_jobs.rules import MAX_QUEUING_TIME, reports_resource_down
 class JobKind:
     name: str
     get: LiteralString
+    get_many: LiteralString
     model: type[CircuitJob] | type[HamiltonianJob]
 
 
-CIRCUIT = JobKind("circuit", query("get_circuit_job"), CircuitJob)
-HAMILTONIAN = JobKind("hamiltonian", query("get_hamiltonian_job"), HamiltonianJob)
+CIRCUIT = JobKind("circuit", query("get_circuit_job"), query("get_circuit_jobs"), CircuitJob)
+HAMILTONIAN = JobKind(
+    "hamiltonian", query("get_hamiltonian_job"), query("get_hamiltonian_jobs"), HamiltonianJob
+)
 
 _COMPLETE = {CIRCUIT: query("complete_job"), HAMILTONIAN: query("complete_hamiltonian_job")}
+_COMPLETE_MANY = {CIRCUIT: query("complete_jobs"), HAMILTONIAN: query("complete_hamiltonian_jobs")}
 _CANCEL = {CIRCUIT: query("cancel_job"), HAMILTONIAN: query("cancel_hamiltonian_job")}
 _FAIL = {CIRCUIT: query("fail_job"), HAMILTONIAN: query("fail_hamiltonian_job")}
 _UPDATE_HYBRID_JOB = query("update_hybrid_job")
@@ -109,6 +114,69 @@ def complete(
     if stored == ("COMPLETED", *(params[key] for key in _COMPLETION_FIELDS)):
         return  # a retried call whose first reply was lost
     raise _refused(conn, kind, number, "completing", "WAITING (or COMPLETED with these values)")
+
+
+def _completion(kind: JobKind, place: int, fields: object) -> dict[str, object]:
+    """One entry of a batch completion, checked like a single completion's arguments."""
+    if not isinstance(fields, Mapping):
+        raise InvalidJob(f"completion {place}: must be a mapping, not {type(fields).__name__}")
+    unknown = set(fields) - {"job_id", *_COMPLETION_FIELDS}
+    if unknown or "job_id" not in fields or "executed_resource" not in fields:
+        raise InvalidJob(
+            f"completion {place}: needs job_id and executed_resource, may have result, "
+            f"executed_circuit and note; got {sorted(fields)}"
+        )
+    if fields["executed_resource"] is None:
+        raise UnknownResource(f"completion {place}: executed_resource must name a resource")
+    return {
+        "job_id": existing_id(fields["job_id"], kind),
+        "result": check.optional_text(fields.get("result"), "result", InvalidJob),
+        "executed_resource": check.text(
+            fields["executed_resource"], "executed_resource", InvalidJob
+        ),
+        "executed_circuit": check.optional_text(
+            fields.get("executed_circuit"), "executed_circuit", InvalidJob
+        ),
+        "note": check.optional_text(fields.get("note"), "note", InvalidJob),
+    }
+
+
+def complete_many(conn: Conn, kind: JobKind, completions: Iterable[Mapping[str, object]]) -> None:
+    """Complete many WAITING jobs in one statement: all of them, or (on any refusal) none.
+
+    Each mapping holds job_id and executed_resource, and may hold result, executed_circuit and
+    note. Jobs already COMPLETED with the same values count as done (a retried batch). Call
+    it inside a transaction that the caller rolls back on error (the store does).
+    """
+    if isinstance(completions, (str, bytes, Mapping)) or not isinstance(completions, Iterable):
+        raise InvalidJob(
+            f"completions must be a list of mappings, not {type(completions).__name__}"
+        )
+    batch = [_completion(kind, place, fields) for place, fields in enumerate(completions)]
+    ids = [existing_id(entry["job_id"], kind) for entry in batch]
+    if len(set(ids)) != len(ids):
+        raise InvalidJob("completions name a job more than once")
+    if not batch:
+        return
+    columns = {name: [entry[name] for entry in batch] for name in batch[0]}
+    try:
+        completed = set(column(conn, _COMPLETE_MANY[kind], columns))
+    except pg_errors.ForeignKeyViolation:
+        raise UnknownResource("a completion names a resource that does not exist") from None
+    if len(completed) == len(batch):
+        return
+    found = {job.id: job for job in rows(conn, kind.get_many, {"job_ids": ids}, kind.model)}
+    for number, entry in zip(ids, batch, strict=True):
+        job = found.get(number)
+        if number in completed:
+            continue
+        if job is None:
+            raise JobNotFound(f"no {kind.name} job {number}")
+        stored = (job.status, job.result, job.executed_resource, job.executed_circuit, job.note)
+        if stored != ("COMPLETED", *(entry[key] for key in _COMPLETION_FIELDS)):
+            raise InvalidTransition(
+                f"{kind.name} job {number} is {job.status}; completing needs it WAITING"
+            )
 
 
 def cancel(conn: Conn, kind: JobKind, job_id: int, note: str | None) -> str:

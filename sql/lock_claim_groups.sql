@@ -1,37 +1,47 @@
 -- name: lock_claim_groups
 -- First statement of a circuit claim: pick the jobs the claim may move and lock their
--- (owner, target) groups. Returns the picked job ids, oldest first.
+-- (owner, target) groups. Returns one row: the picked job ids, oldest first, and whether the
+-- candidate window was full.
 --
 -- The WAITING counts read here come from this statement's snapshot and may be stale; the
 -- claim's second statement (move_claimed_jobs) counts again under the group locks taken here,
 -- with a snapshot taken after they were granted, and moves only what the limit still allows.
 WITH candidate AS (
-    -- PENDING jobs that the caller's filter admits and the hold rule lets go. A target with no
-    -- resource, or naming a resource without a row, is not in maintenance (LEFT JOIN).
+    -- PENDING jobs that the caller's filter admits and the hold rule lets go, oldest first,
+    -- read along the pending index. A target with no resource, or naming a resource without
+    -- a row, is not in maintenance. With a claim limit the scan stops after %(window)s such
+    -- jobs: a prefix of the line, so every job in it also has all of its group's older jobs in
+    -- it and its place below is exact. The caller widens the window if it was too narrow.
     SELECT j.id, j.owner, j.target_specification, j.timestamp_submitted
     FROM circuit_job AS j
-    LEFT JOIN target_specification AS t ON t.name = j.target_specification
-    LEFT JOIN resource AS r ON r.name = t.resource_name
+    LEFT JOIN LATERAL (
+        SELECT t.resource_name, coalesce(r.maintenance, false) AS in_maintenance
+        FROM target_specification AS t
+        LEFT JOIN resource AS r ON r.name = t.resource_name
+        WHERE t.name = j.target_specification
+    ) AS target ON true
     WHERE j.status = 'PENDING'
       AND (%(job_ids)s::bigint[] IS NULL OR j.id = ANY (%(job_ids)s::bigint[]))
       AND NOT (
           j.queued
-          AND coalesce(r.maintenance, false)
+          AND coalesce(target.in_maintenance, false)
           AND j.timestamp_submitted > now() - make_interval(secs => %(max_queuing_time)s)
       )
       AND (%(owners)s::text[] IS NULL OR j.owner = ANY (%(owners)s::text[]))
       AND (%(excluded_owners)s::text[] IS NULL OR j.owner <> ALL (%(excluded_owners)s::text[]))
-      AND (%(resource)s::text IS NULL OR t.resource_name = %(resource)s::text)
+      AND (%(resource)s::text IS NULL OR target.resource_name = %(resource)s::text)
       AND (
           %(excluded_resources)s::text[] IS NULL
-          OR t.resource_name IS NULL
-          OR t.resource_name <> ALL (%(excluded_resources)s::text[])
+          OR target.resource_name IS NULL
+          OR target.resource_name <> ALL (%(excluded_resources)s::text[])
       )
       AND (
           %(reserved_resource)s::text IS NULL
-          OR t.resource_name IS DISTINCT FROM %(reserved_resource)s::text
+          OR target.resource_name IS DISTINCT FROM %(reserved_resource)s::text
           OR j.owner = ANY (%(reserved_for)s::text[])
       )
+    ORDER BY j.timestamp_submitted, j.id
+    LIMIT %(window)s
 ),
 placed AS (
     -- A job's place in its group's line: the first may go if one slot is free, and so on.
@@ -67,8 +77,18 @@ locked AS (
     LIMIT %(limit)s
     FOR UPDATE OF g SKIP LOCKED
 )
-SELECT e.id
-FROM eligible AS e
-JOIN locked AS l USING (owner, target_specification)
-ORDER BY e.timestamp_submitted, e.id
-LIMIT %(limit)s
+SELECT
+    -- The picked jobs, oldest first, and whether the window held as many candidates as it
+    -- could (then jobs beyond it may have been eligible too).
+    coalesce(
+        (SELECT array_agg(picked.id ORDER BY picked.timestamp_submitted, picked.id)
+         FROM (
+             SELECT e.id, e.timestamp_submitted
+             FROM eligible AS e
+             JOIN locked AS l USING (owner, target_specification)
+             ORDER BY e.timestamp_submitted, e.id
+             LIMIT %(limit)s
+         ) AS picked),
+        '{}'::bigint[]
+    ) AS job_ids,
+    (SELECT count(*) FROM candidate) >= %(window)s AS window_full

@@ -298,3 +298,27 @@ def test_a_snapshot_older_than_the_claim_is_refused(
             JobStore.filter_queued_if_offline_and_fetch(qdb, [job])
         with pytest.raises(InvalidArgument, match="READ COMMITTED"):
             JobStore.is_within_active_job_limit(qdb, job)
+
+
+def test_a_long_line_of_one_users_jobs_does_not_hide_the_others(
+    store: JobStore, portal: Portal
+) -> None:
+    """A claim with a limit reads only the front of the line, and reads further when the front
+    is all one group's jobs that the active-job limit holds back."""
+    store.create_jobs(
+        [
+            {
+                "shots": 1,
+                "circuit": "c",
+                "owner": portal.alice,
+                "budget": portal.alice_budget,
+                "target_spec": portal.qpu_target,
+                "circuit_format": "qasm2",
+            }
+        ]
+        * 300
+    )
+    bob = submit(store, portal, by=portal.bob)
+    claimed = store.fetch_all_pending_jobs(limit=3)
+    assert [job.owner for job in claimed] == [portal.alice, portal.alice, portal.bob]
+    assert claimed[-1].id == bob.id

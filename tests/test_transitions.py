@@ -326,3 +326,63 @@ def test_the_event_log_keeps_every_transition_and_is_append_only(
     with pytest.raises(psycopg.errors.RaiseException):
         db.execute("DELETE FROM job_event")
     assert count_rows(db, "job_event") == 5
+
+
+def test_many_completions_in_one_call(
+    store: JobStore, portal: Portal, db: psycopg.Connection
+) -> None:
+    ids = [_waiting_job(store, portal, db) for _ in range(5)]
+    batch = [
+        {"job_id": job_id, "result": f"r{n}", "executed_resource": portal.qpu, "note": "ok"}
+        for n, job_id in enumerate(ids)
+    ]
+    store.complete_jobs_with_results(batch)
+    jobs = store.fetch_by_identity(portal.alice)
+    assert [(j.status, j.result, j.executed_circuit) for j in jobs] == [
+        ("COMPLETED", f"r{n}", None) for n in range(5)
+    ]
+    store.complete_jobs_with_results(batch)  # a retried batch is a no-op
+    assert store.fetch_by_identity(portal.alice) == jobs
+    store.complete_jobs_with_results([])
+    hjob = submit_hamiltonian(store, portal)
+    set_status(db, "hamiltonian_job", hjob.id, "WAITING")
+    store.complete_hamiltonian_jobs_with_results(
+        [{"job_id": hjob.id, "executed_resource": "qpu-a"}]
+    )
+    assert status_of(db, "hamiltonian_job", hjob.id) == "COMPLETED"
+
+
+@pytest.mark.parametrize(
+    ("spoil", "error"),
+    [
+        ({"job_id": 99999}, JobNotFound),
+        ({"executed_resource": "qpu-not-installed"}, UnknownResource),
+        ({"executed_resource": None}, UnknownResource),
+        ({"result": 5}, InvalidJob),
+        ({"colour": "red"}, InvalidJob),
+        ("pending job", InvalidTransition),
+        ("twice", InvalidJob),
+    ],
+)
+def test_one_refused_completion_completes_none(
+    store: JobStore, portal: Portal, db: psycopg.Connection, spoil: object, error: type
+) -> None:
+    ids = [_waiting_job(store, portal, db) for _ in range(4)]
+    batch: list[dict[str, object]] = [
+        {"job_id": job_id, "result": "r", "executed_resource": portal.qpu} for job_id in ids
+    ]
+    if spoil == "pending job":
+        batch[2]["job_id"] = submit(store, portal).id
+    elif spoil == "twice":
+        batch[2]["job_id"] = ids[0]
+    else:
+        batch[2].update(spoil)  # type: ignore[arg-type]
+    with pytest.raises(error):
+        store.complete_jobs_with_results(batch)
+    assert [status_of(db, "circuit_job", job_id) for job_id in ids] == ["WAITING"] * 4
+
+
+@pytest.mark.parametrize("completions", [None, "x", {"job_id": 1}, [1]])
+def test_a_malformed_batch_of_completions_is_refused(store: JobStore, completions: object) -> None:
+    with pytest.raises(InvalidJob):
+        store.complete_jobs_with_results(completions)  # type: ignore[arg-type]

@@ -1,0 +1,18 @@
+-- name: complete_jobs
+-- Many completions in one statement, one array per column. Only WAITING jobs complete, as in
+-- the single completion; the caller compares what comes back with what it sent and rolls the
+-- whole batch back unless every job either completed now or was already completed with the
+-- same values (a retried batch).
+UPDATE circuit_job AS j
+SET status = 'COMPLETED',
+    result = given.result,
+    executed_resource = given.executed_resource,
+    executed_circuit = given.executed_circuit,
+    note = given.note,
+    timestamp_completed = now()
+FROM unnest(
+    %(job_id)s::bigint[], %(result)s::text[], %(executed_resource)s::text[],
+    %(executed_circuit)s::text[], %(note)s::text[]
+) AS given (job_id, result, executed_resource, executed_circuit, note)
+WHERE j.id = given.job_id AND j.status = 'WAITING'
+RETURNING j.id
