@@ -17,6 +17,7 @@ _FETCH_HAMILTONIAN_BY_IDENTITY = query("fetch_hamiltonian_job_by_identity")
 _FETCH_RESULT = query("fetch_result_by_job_id_and_identity")
 _GET_HAMILTONIAN_JOB = query("get_hamiltonian_job")
 _COUNT_BY_IDENTITY = query("count_by_identity")
+_COUNT_BY_IDENTITY_AND_STATUS = query("count_by_identity_and_status")
 _PAGE = sql.SQL(query("fetch_by_identity_page"))
 _WAITING = query("fetch_all_waiting_jobs")
 _WAITING_HAMILTONIAN = query("fetch_all_waiting_hamiltonian_jobs")
@@ -136,7 +137,8 @@ def page_by_identity(
     params = {"identity": _identity(identity), "status": _status_filter(filter_query)}
     if params["identity"] is None:
         return {"jobs": [], "totaljob_nr": 0}
-    total = integer(conn, _COUNT_BY_IDENTITY, params)
+    count = _COUNT_BY_IDENTITY if params["status"] is None else _COUNT_BY_IDENTITY_AND_STATUS
+    total = integer(conn, count, params)
     jobs = rows(conn, statement, {**params, "limit": size, "offset": number * size}, CircuitJob)
     return {"jobs": jobs, "totaljob_nr": total}
 
