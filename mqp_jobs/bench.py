@@ -656,7 +656,7 @@ def write_plot(report: Report, path: Path) -> bool:
             [int(f.name.split(", ")[1].split()[0]) for f in own],
             [f.ours for f in own],
             "^:",
-            label="mqp_jobs, limit 2 per user and target binding",
+            label="mqp_jobs, batch 100, one completion per call, limit binding",
         )
     axes.set_xlabel("schedulers (consumer processes)")
     axes.set_ylabel("jobs claimed and completed per second")

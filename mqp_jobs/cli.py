@@ -123,7 +123,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             figures = bench.run(args.database_url, quick=args.quick, only=args.only or SCENARIOS)
             if args.report:
-                command = "mqp-jobs bench" + (" --quick" if args.quick else "")
+                command = " ".join(
+                    [
+                        "mqp-jobs bench",
+                        *(["--quick"] if args.quick else []),
+                        *(f"--only {name}" for name in args.only or ()),
+                        f"--report {args.report}",
+                        *([f"--plot {args.plot}"] if args.plot else []),
+                    ]
+                )
                 bench.write_markdown(
                     figures, args.report, bench.machine(args.database_url), command
                 )

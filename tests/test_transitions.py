@@ -386,3 +386,34 @@ def test_one_refused_completion_completes_none(
 def test_a_malformed_batch_of_completions_is_refused(store: JobStore, completions: object) -> None:
     with pytest.raises(InvalidJob):
         store.complete_jobs_with_results(completions)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("job_id", "note", "error"),
+    [
+        (None, "x", InvalidArgument),
+        ("abc", "x", InvalidArgument),
+        (True, "x", InvalidArgument),
+        (424242, "x", JobNotFound),
+        ("valid", 7, InvalidJob),
+        ("valid", b"bytes", InvalidJob),
+        ("valid", "nul\x00", InvalidJob),
+    ],
+)
+def test_failing_with_bad_arguments_changes_nothing(
+    store: JobStore,
+    portal: Portal,
+    db: psycopg.Connection,
+    job_id: object,
+    note: object,
+    error: type,
+) -> None:
+    waiting = _waiting_job(store, portal, db)
+    hjob = submit_hamiltonian(store, portal)
+    set_status(db, "hamiltonian_job", hjob.id, "WAITING")
+    with pytest.raises(error):
+        store.fail_job(waiting if job_id == "valid" else job_id, note)  # type: ignore[arg-type]
+    with pytest.raises(error):
+        store.fail_hamiltonian_job(hjob.id if job_id == "valid" else job_id, note)  # type: ignore[arg-type]
+    assert status_of(db, "circuit_job", waiting) == "WAITING"
+    assert status_of(db, "hamiltonian_job", hjob.id) == "WAITING"
