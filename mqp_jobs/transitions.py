@@ -79,55 +79,20 @@ def _change(
     return changed
 
 
-def complete(
-    conn: Conn,
-    kind: JobKind,
-    job_id: int,
-    result: str | None,
-    executed_resource: str,
-    executed_circuit: str | None,
-    note: str | None,
-) -> None:
-    """WAITING → COMPLETED. Repeating a completion with the same values is a no-op."""
-    if executed_resource is None:
-        raise UnknownResource("executed_resource must name a resource, not None")
-    number = existing_id(job_id, kind)
-    params = {
-        "job_id": number,
-        "result": check.optional_text(result, "result", InvalidJob),
-        "executed_resource": check.text(executed_resource, "executed_resource", InvalidJob),
-        "executed_circuit": check.optional_text(executed_circuit, "executed_circuit", InvalidJob),
-        "note": check.optional_text(note, "note", InvalidJob),
-    }
-    try:
-        changed = value(conn, _COMPLETE[kind], params)
-    except pg_errors.ForeignKeyViolation:
-        raise UnknownResource(f"no resource {executed_resource!r}") from None
-    if changed is not None:
-        return
-    job = get(conn, kind, number)
-    stored = (
-        None
-        if job is None
-        else (job.status, job.result, job.executed_resource, job.executed_circuit, job.note)
-    )
-    if stored == ("COMPLETED", *(params[key] for key in _COMPLETION_FIELDS)):
-        return  # a retried call whose first reply was lost
-    raise _refused(conn, kind, number, "completing", "WAITING (or COMPLETED with these values)")
-
-
-def _completion(kind: JobKind, place: int, fields: object) -> dict[str, object]:
-    """One entry of a batch completion, checked like a single completion's arguments."""
+def _completion(kind: JobKind, fields: object, place: int | None = None) -> dict[str, object]:
+    """A completion's checked values: job_id, executed_resource, result, executed_circuit,
+    note. ``place`` names the entry of a batch in error messages."""
+    where = "" if place is None else f"completion {place}: "
     if not isinstance(fields, Mapping):
-        raise InvalidJob(f"completion {place}: must be a mapping, not {type(fields).__name__}")
+        raise InvalidJob(f"{where}must be a mapping, not {type(fields).__name__}")
     unknown = set(fields) - {"job_id", *_COMPLETION_FIELDS}
     if unknown or "job_id" not in fields or "executed_resource" not in fields:
         raise InvalidJob(
-            f"completion {place}: needs job_id and executed_resource, may have result, "
+            f"{where}needs job_id and executed_resource, may have result, "
             f"executed_circuit and note; got {sorted(fields)}"
         )
     if fields["executed_resource"] is None:
-        raise UnknownResource(f"completion {place}: executed_resource must name a resource")
+        raise UnknownResource(f"{where}executed_resource must name a resource, not None")
     return {
         "job_id": existing_id(fields["job_id"], kind),
         "result": check.optional_text(fields.get("result"), "result", InvalidJob),
@@ -141,6 +106,43 @@ def _completion(kind: JobKind, place: int, fields: object) -> dict[str, object]:
     }
 
 
+def _already_completed(job: CircuitJob | HamiltonianJob | None, entry: Params) -> bool:
+    """Whether a completion repeats one already stored: a retry after a lost reply."""
+    if job is None:
+        return False
+    stored = (job.status, job.result, job.executed_resource, job.executed_circuit, job.note)
+    return stored == ("COMPLETED", *(entry[key] for key in _COMPLETION_FIELDS))
+
+
+def complete(
+    conn: Conn,
+    kind: JobKind,
+    job_id: int,
+    result: str | None,
+    executed_resource: str,
+    executed_circuit: str | None,
+    note: str | None,
+) -> None:
+    """WAITING → COMPLETED. Repeating a completion with the same values is a no-op."""
+    entry = _completion(
+        kind,
+        {
+            "job_id": job_id,
+            "result": result,
+            "executed_resource": executed_resource,
+            "executed_circuit": executed_circuit,
+            "note": note,
+        },
+    )
+    try:
+        changed = value(conn, _COMPLETE[kind], entry)
+    except pg_errors.ForeignKeyViolation:
+        raise UnknownResource(f"no resource {executed_resource!r}") from None
+    number = existing_id(entry["job_id"], kind)
+    if changed is None and not _already_completed(get(conn, kind, number), entry):
+        raise _refused(conn, kind, number, "completing", "WAITING (or COMPLETED with these values)")
+
+
 def complete_many(conn: Conn, kind: JobKind, completions: Iterable[Mapping[str, object]]) -> None:
     """Complete many WAITING jobs in one statement: all of them, or (on any refusal) none.
 
@@ -152,7 +154,7 @@ def complete_many(conn: Conn, kind: JobKind, completions: Iterable[Mapping[str, 
         raise InvalidJob(
             f"completions must be a list of mappings, not {type(completions).__name__}"
         )
-    batch = [_completion(kind, place, fields) for place, fields in enumerate(completions)]
+    batch = [_completion(kind, fields, place) for place, fields in enumerate(completions)]
     ids = [existing_id(entry["job_id"], kind) for entry in batch]
     if len(set(ids)) != len(ids):
         raise InvalidJob("completions name a job more than once")
@@ -168,15 +170,13 @@ def complete_many(conn: Conn, kind: JobKind, completions: Iterable[Mapping[str, 
     found = {job.id: job for job in rows(conn, kind.get_many, {"job_ids": ids}, kind.model)}
     for number, entry in zip(ids, batch, strict=True):
         job = found.get(number)
-        if number in completed:
+        if number in completed or _already_completed(job, entry):
             continue
         if job is None:
             raise JobNotFound(f"no {kind.name} job {number}")
-        stored = (job.status, job.result, job.executed_resource, job.executed_circuit, job.note)
-        if stored != ("COMPLETED", *(entry[key] for key in _COMPLETION_FIELDS)):
-            raise InvalidTransition(
-                f"{kind.name} job {number} is {job.status}; completing needs it WAITING"
-            )
+        raise InvalidTransition(
+            f"{kind.name} job {number} is {job.status}; completing needs it WAITING"
+        )
 
 
 def cancel(conn: Conn, kind: JobKind, job_id: int, note: str | None) -> str:
