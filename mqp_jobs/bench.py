@@ -568,6 +568,8 @@ def run(
 ) -> Report:
     """Run the chosen scenarios against the PostgreSQL server ``server`` points at."""
     base = resolve_conninfo(server)
+    for name in scratch.drop_orphans(base, "mqp_jobs_bench"):
+        echo(f"dropped {name}, left behind by a benchmark that was killed")
     scale = 10 if quick else 1
     ctx = Context(
         server=base,

@@ -349,6 +349,8 @@ def run(
     """Run the simulated portal in a throwaway database on ``server``; print progress and
     return the summary."""
     base = resolve_conninfo(server)
+    for name in scratch.drop_orphans(base, "mqp_jobs_demo"):
+        out.write(f"dropped {name}, left behind by a demo that was killed\n")
     with scratch.scratch_database(base, "mqp_jobs_demo") as db:
         out.write(
             f"mqp_jobs demo: {config.jobs} jobs from {config.users} users, "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,10 +13,13 @@ from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
 from mqp_jobs.connection import resolve_conninfo, unavailable
+from mqp_jobs.execute import column
 from mqp_jobs.migrations import migrate
 from mqp_jobs.queries import query
 
 _CREATE = sql.SQL(query("create_database"))
+_ORPHANS = query("scratch_orphans")
+_NAME = re.compile(r"_(\d+)_[0-9a-f]{6}$")
 _DROP = sql.SQL(query("drop_database"))
 
 
@@ -42,6 +46,30 @@ def create(server: str, prefix: str, template: str = "template1") -> str:
 def drop(server: str, name: str) -> None:
     with _admin(server) as conn:
         conn.execute(_DROP.format(name=sql.Identifier(name)))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def drop_orphans(server: str, prefix: str) -> list[str]:
+    """Drop databases named ``prefix``_PID_xxxxxx that no session uses and whose creating
+    process no longer runs on this machine (a killed demo or benchmark); return their names."""
+    with _admin(server) as conn:
+        names = column(conn, _ORPHANS, {"prefix": prefix + "_"})
+    dropped = []
+    for name in names:
+        found = _NAME.search(name)
+        if found and not _alive(int(found.group(1))):
+            drop(server, name)
+            dropped.append(name)
+    return dropped
 
 
 def conninfo_for(server: str, name: str) -> str:
