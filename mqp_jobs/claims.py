@@ -105,7 +105,11 @@ def claim_circuit_jobs(
         return rows(
             conn,
             _MOVE_CLAIMED_JOBS,
-            {"job_ids": picked, "max_active": MAX_ACTIVE_JOBS_PER_USER_PER_RESOURCE},
+            {
+                "job_ids": picked,
+                "max_active": MAX_ACTIVE_JOBS_PER_USER_PER_RESOURCE,
+                "max_queuing_time": MAX_QUEUING_TIME,
+            },
             CircuitJob,
             prepare=False,  # a generic plan cannot know how many ids the array holds
         )

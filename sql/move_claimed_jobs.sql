@@ -7,10 +7,21 @@
 WITH picked AS (
     -- FOR UPDATE re-reads a job changed since the snapshot (say, cancelled) and drops it if it
     -- is no longer PENDING; SKIP LOCKED passes over one that a cancel is changing right now.
+    -- The hold rule is applied again, in case maintenance began since the first statement.
     SELECT j.id, j.owner, j.target_specification, j.timestamp_submitted
     FROM circuit_job AS j
-    WHERE j.id = ANY (%(job_ids)s::bigint[]) AND j.status = 'PENDING'
-    FOR UPDATE SKIP LOCKED
+    WHERE j.id = ANY (%(job_ids)s::bigint[])
+      AND j.status = 'PENDING'
+      AND NOT (
+          j.queued
+          AND j.timestamp_submitted > now() - make_interval(secs => %(max_queuing_time)s)
+          AND EXISTS (
+              SELECT FROM target_specification AS t
+              JOIN resource AS r ON r.name = t.resource_name
+              WHERE t.name = j.target_specification AND r.maintenance
+          )
+      )
+    FOR UPDATE OF j SKIP LOCKED
 ),
 waiting AS (
     SELECT w.owner, w.target_specification, count(*) AS jobs

@@ -322,3 +322,26 @@ def test_a_long_line_of_one_users_jobs_does_not_hide_the_others(
     claimed = store.fetch_all_pending_jobs(limit=3)
     assert [job.owner for job in claimed] == [portal.alice, portal.alice, portal.bob]
     assert claimed[-1].id == bob.id
+
+
+def test_maintenance_that_begins_during_a_claim_still_holds_queued_jobs(
+    store: JobStore, portal: Portal
+) -> None:
+    """The claim's second statement applies the hold rule again to the jobs the first picked."""
+    from mqp_jobs.execute import rows
+    from mqp_jobs.queries import query
+
+    held, free = submit(store, portal, queued=True), submit(store, portal, by=portal.bob)
+    store.set_resource_maintenance(portal.qpu, True)  # after the (simulated) first statement
+    with store.connection() as conn:
+        moved = rows(
+            conn,
+            query("move_claimed_jobs"),
+            {
+                "job_ids": [held.id, free.id],
+                "max_active": MAX_ACTIVE_JOBS_PER_USER_PER_RESOURCE,
+                "max_queuing_time": MAX_QUEUING_TIME,
+            },
+            CircuitJob,
+        )
+    assert ids(moved) == [free.id]
