@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TextIO
 
-from mqp_jobs import embedded, report, scratch
+from mqp_jobs import embedded, operations, report, scratch
 from mqp_jobs.connection import PoolSettings, resolve_conninfo
 from mqp_jobs.errors import DatabaseUnavailable, MqpJobsError
 from mqp_jobs.execute import integer, value
@@ -374,8 +374,8 @@ def run(
         most_waiting, maintenance, ended_at = 0, True, None
         try:
             while True:
-                with store.connection() as conn:
-                    stats_now = store.queue_stats()
+                with store.connection() as conn:  # one connection for both readings
+                    stats_now = operations.queue_stats(conn)
                     waiting_now = integer(conn, _MAX_WAITING, {})
                 most_waiting = max(most_waiting, waiting_now)
                 submitted = sum(c.jobs for c in stats_now.counts)

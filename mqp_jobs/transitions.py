@@ -68,20 +68,24 @@ def _change(
     conn: Conn,
     kind: JobKind,
     statement: LiteralString,
-    params: Params,
+    job_id: int,
+    fields: Params,
     action: str,
     allowed: str,
 ) -> object:
-    """Run one guarded UPDATE returning one column; raise when it matched nothing."""
-    changed = value(conn, statement, params)
+    """Run one guarded UPDATE of job ``job_id`` returning one column; raise when it matched
+    nothing."""
+    changed = value(conn, statement, {"job_id": job_id, **fields})
     if changed is None:
-        raise _refused(conn, kind, existing_id(params["job_id"], kind), action, allowed)
+        raise _refused(conn, kind, job_id, action, allowed)
     return changed
 
 
-def _completion(kind: JobKind, fields: object, place: int | None = None) -> dict[str, object]:
-    """A completion's checked values: job_id, executed_resource, result, executed_circuit,
-    note. ``place`` names the entry of a batch in error messages."""
+def _completion(
+    kind: JobKind, fields: object, place: int | None = None
+) -> tuple[int, dict[str, object]]:
+    """A completion's checked job id, and its checked values (job_id, executed_resource,
+    result, executed_circuit, note). ``place`` names the entry of a batch in errors."""
     where = "" if place is None else f"completion {place}: "
     if not isinstance(fields, Mapping):
         raise InvalidJob(f"{where}must be a mapping, not {type(fields).__name__}")
@@ -93,8 +97,9 @@ def _completion(kind: JobKind, fields: object, place: int | None = None) -> dict
         )
     if fields["executed_resource"] is None:
         raise UnknownResource(f"{where}executed_resource must name a resource, not None")
-    return {
-        "job_id": existing_id(fields["job_id"], kind),
+    number = existing_id(fields["job_id"], kind)
+    return number, {
+        "job_id": number,
         "result": check.optional_text(fields.get("result"), "result", InvalidJob),
         "executed_resource": check.text(
             fields["executed_resource"], "executed_resource", InvalidJob
@@ -124,7 +129,7 @@ def complete(
     note: str | None,
 ) -> None:
     """WAITING → COMPLETED. Repeating a completion with the same values is a no-op."""
-    entry = _completion(
+    number, entry = _completion(
         kind,
         {
             "job_id": job_id,
@@ -138,7 +143,6 @@ def complete(
         changed = value(conn, _COMPLETE[kind], entry)
     except pg_errors.ForeignKeyViolation:
         raise UnknownResource(f"no resource {executed_resource!r}") from None
-    number = existing_id(entry["job_id"], kind)
     if changed is None and not _already_completed(get(conn, kind, number), entry):
         raise _refused(conn, kind, number, "completing", "WAITING (or COMPLETED with these values)")
 
@@ -154,8 +158,9 @@ def complete_many(conn: Conn, kind: JobKind, completions: Iterable[Mapping[str, 
         raise InvalidJob(
             f"completions must be a list of mappings, not {type(completions).__name__}"
         )
-    batch = [_completion(kind, fields, place) for place, fields in enumerate(completions)]
-    ids = [existing_id(entry["job_id"], kind) for entry in batch]
+    checked = [_completion(kind, fields, place) for place, fields in enumerate(completions)]
+    ids = [number for number, _ in checked]
+    batch = [entry for _, entry in checked]
     if len(set(ids)) != len(ids):
         raise InvalidJob("completions name a job more than once")
     if not batch:
@@ -184,23 +189,22 @@ def cancel(conn: Conn, kind: JobKind, job_id: int, note: str | None) -> str:
 
     Returns the job's new status.
     """
+    number = existing_id(job_id, kind)
     text = check.optional_text(note, "note", InvalidJob)
-    params = {
-        "job_id": existing_id(job_id, kind),
+    fields = {
         "note": text,
         "resource_down": reports_resource_down(text),
         "max_queuing_time": MAX_QUEUING_TIME,
     }
-    return str(_change(conn, kind, _CANCEL[kind], params, "cancelling", "PENDING or WAITING"))
+    changed = _change(conn, kind, _CANCEL[kind], number, fields, "cancelling", "PENDING or WAITING")
+    return str(changed)
 
 
 def fail(conn: Conn, kind: JobKind, job_id: int, note: str | None) -> None:
     """WAITING → FAILED."""
-    params = {
-        "job_id": existing_id(job_id, kind),
-        "note": check.optional_text(note, "note", InvalidJob),
-    }
-    _change(conn, kind, _FAIL[kind], params, "failing", "WAITING")
+    number = existing_id(job_id, kind)
+    fields = {"note": check.optional_text(note, "note", InvalidJob)}
+    _change(conn, kind, _FAIL[kind], number, fields, "failing", "WAITING")
 
 
 def update_hybrid(
@@ -212,8 +216,8 @@ def update_hybrid(
     note: str | None,
 ) -> None:
     """Store one epoch of a hybrid Hamiltonian job that is PENDING or WAITING."""
+    number = existing_id(job_id, HAMILTONIAN)
     values = {
-        "job_id": existing_id(job_id, HAMILTONIAN),
         "epochs": check.count(epochs, "epochs", minimum=0, error=InvalidJob),
         "params": check.optional_text(params, "params", InvalidJob),
         "parametric_circuit": check.optional_text(
@@ -221,4 +225,12 @@ def update_hybrid(
         ),
         "note": check.optional_text(note, "note", InvalidJob),
     }
-    _change(conn, HAMILTONIAN, _UPDATE_HYBRID_JOB, values, "a hybrid update", "PENDING or WAITING")
+    _change(
+        conn,
+        HAMILTONIAN,
+        _UPDATE_HYBRID_JOB,
+        number,
+        values,
+        "a hybrid update",
+        "PENDING or WAITING",
+    )
