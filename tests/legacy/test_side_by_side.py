@@ -419,6 +419,32 @@ def test_the_portal_creates_and_updates_rows_of_every_entity_after_adoption(
     assert vqe.result == "[-1.1]"
 
 
+# The ORM warns when it reads the empty circuit; reading it is the point here.
+@pytest.mark.filterwarnings("ignore::pony.orm.core.DatabaseContainsIncorrectEmptyValue")
+def test_the_portal_still_writes_rows_that_break_the_packages_rules(
+    portal_orm: orm.Database, adopt: Callable[[], orm.Database], portal_db: psycopg.Connection
+) -> None:
+    portal_basics(portal_orm)
+    # Another component of the portal put a job on hold, one more wrote an empty circuit.
+    on_hold = orm_submit(portal_orm, status="ON_HOLD")
+    empty = orm_submit(portal_orm)
+    portal_db.execute("UPDATE circuit_job SET circuit = '' WHERE id = %s", (empty,))
+
+    adopt()
+
+    with db_session:
+        assert orm_job(portal_orm, on_hold).status == "ON_HOLD"
+        assert orm_job(portal_orm, empty).circuit == ""
+        orm_job(portal_orm, on_hold).note = "still on hold"
+        orm_job(portal_orm, empty).note = "circuit lost"
+    with db_session:
+        assert orm_job(portal_orm, on_hold).note == "still on hold"
+        assert orm_job(portal_orm, empty).note == "circuit lost"
+        orm_job(portal_orm, on_hold).status = "CANCELLED"
+    with db_session:
+        assert orm_job(portal_orm, on_hold).status == "CANCELLED"
+
+
 def test_the_portal_deletes_a_job_the_package_has_moved(adopted: orm.Database) -> None:
     portal_basics(adopted)
     job_id = orm_submit(adopted)
