@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+# The old package's `database.jobs.X` spelling.
+from mqp_jobs import jobs
 from mqp_jobs.api import (
     cancel_hamiltonian_job,
     cancel_job,
@@ -18,6 +20,7 @@ from mqp_jobs.api import (
     create_resource,
     create_target_spec,
     create_user,
+    create_user_group,
     default_store,
     fail_hamiltonian_job,
     fail_job,
@@ -37,6 +40,7 @@ from mqp_jobs.api import (
     fetch_result_by_job_id_and_identity,
     filter_queued_if_offline_and_fetch,
     is_within_active_job_limit,
+    link_user_group_to_budget,
     migrate,
     queue_stats,
     requeue_stale_jobs,
@@ -117,6 +121,7 @@ __all__ = [
     "create_resource",
     "create_target_spec",
     "create_user",
+    "create_user_group",
     "default_store",
     "fail_hamiltonian_job",
     "fail_job",
@@ -137,6 +142,8 @@ __all__ = [
     "filter_queued_if_offline_and_fetch",
     "grant_app_role",
     "is_within_active_job_limit",
+    "jobs",
+    "link_user_group_to_budget",
     "migrate",
     "queue_stats",
     "requeue_stale_jobs",

@@ -95,6 +95,14 @@ def create_budget(name: str, owner: str, members: Iterable[str] = ()) -> None:
     default_store().create_budget(name, owner, members)
 
 
+def create_user_group(name: str, owner: str, members: Iterable[str] = ()) -> None:
+    default_store().create_user_group(name, owner, members)
+
+
+def link_user_group_to_budget(user_group: str, budget: str) -> None:
+    default_store().link_user_group_to_budget(user_group, budget)
+
+
 def create_resource(name: str, maintenance: bool = False) -> None:
     default_store().create_resource(name, maintenance)
 

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 import psycopg
 
 from mqp_jobs import validation as check
+from mqp_jobs.clock import portal_zone
 from mqp_jobs.errors import InvalidArgument
 from mqp_jobs.execute import Conn, integer, rows, transaction
 from mqp_jobs.models import CircuitJob, HamiltonianJob
@@ -91,6 +92,7 @@ def claim_circuit_jobs(
             "limit": most,
             "max_active": MAX_ACTIVE_JOBS_PER_USER_PER_RESOURCE,
             "max_queuing_time": MAX_QUEUING_TIME,
+            "zone": portal_zone(),
         }
         # With a limit, the first statement looks at the oldest candidates only; a window that
         # turns out too narrow (full, yet fewer jobs picked than the limit) is widened.
@@ -109,6 +111,7 @@ def claim_circuit_jobs(
                 "job_ids": picked,
                 "max_active": MAX_ACTIVE_JOBS_PER_USER_PER_RESOURCE,
                 "max_queuing_time": MAX_QUEUING_TIME,
+                "zone": params["zone"],
             },
             CircuitJob,
             prepare=False,  # a generic plan cannot know how many ids the array holds
@@ -132,7 +135,9 @@ def claim_hamiltonian_jobs(conn: Conn, limit: int | None = None) -> list[Hamilto
     most = _limit(limit)
     if most == 0:
         return []
-    return rows(conn, _CLAIM_HAMILTONIAN_JOBS, {"limit": most}, HamiltonianJob)
+    return rows(
+        conn, _CLAIM_HAMILTONIAN_JOBS, {"limit": most, "zone": portal_zone()}, HamiltonianJob
+    )
 
 
 def _job_ids(jobs: object) -> list[int]:

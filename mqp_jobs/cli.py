@@ -12,7 +12,7 @@ from types import FrameType
 
 from mqp_jobs.bench_scenarios import SCENARIOS
 from mqp_jobs.errors import MqpJobsError
-from mqp_jobs.migrations import grant_app_role, migrate
+from mqp_jobs.migrations import grant_app_role, inspect, migrate
 
 
 class _Parser(argparse.ArgumentParser):
@@ -34,7 +34,19 @@ def _parser() -> argparse.ArgumentParser:
         help="a libpq URI or conninfo string, e.g. postgresql://user@host:5432/portal",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    commands.add_parser("migrate", help="create or upgrade the schema (idempotent)")
+    migrate_cmd = commands.add_parser(
+        "migrate",
+        help="create the schema, or adopt the portal's tables in place, and upgrade it",
+        description="On an empty database: create the portal's tables and the package's "
+        "objects. On the portal's database: add only the package's objects, keeping every "
+        "table, column and row of the portal as it is. Idempotent; safe from two processes.",
+    )
+    migrate_cmd.add_argument(
+        "--check",
+        action="store_true",
+        help="say what migrate would do and what it finds (rows that break a rule of the "
+        "package), changing nothing",
+    )
     commands.add_parser(
         "stats", help="jobs by status and resource, oldest pending job, jobs held by maintenance"
     )
@@ -97,8 +109,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("psycopg.pool").setLevel(logging.CRITICAL)
     try:
         if args.command == "migrate":
-            applied = migrate(args.database_url)
-            print(f"applied migrations {applied}" if applied else "schema is up to date")
+            from mqp_jobs import report
+
+            if not args.check:
+                applied = migrate(args.database_url)
+                print(f"applied migrations {applied}" if applied else "schema is up to date")
+            print(report.schema_report(inspect(args.database_url), check=args.check))
         elif args.command == "stats":
             from mqp_jobs import report
             from mqp_jobs.store import JobStore

@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any, TextIO
 
 from mqp_jobs import embedded, operations, report, scratch
+from mqp_jobs.clock import portal_zone
 from mqp_jobs.connection import PoolSettings, resolve_conninfo
 from mqp_jobs.errors import DatabaseUnavailable, MqpJobsError
 from mqp_jobs.execute import integer, value
@@ -413,7 +414,11 @@ def run(
                 integer(
                     conn,
                     _RELEASED,
-                    {"resource": MAINTENANCE_RESOURCE, "ended_at": ended_at},
+                    {
+                        "resource": MAINTENANCE_RESOURCE,
+                        "ended_at": ended_at,
+                        "zone": portal_zone(),
+                    },
                 )
                 if isinstance(ended_at, datetime)
                 else 0

@@ -7,7 +7,7 @@ from contextlib import AbstractContextManager, nullcontext
 from typing import Any, LiteralString, TypeVar
 
 import psycopg
-from psycopg.rows import class_row
+from psycopg.rows import RowFactory, class_row
 from psycopg.sql import Composed
 
 Conn = psycopg.Connection[Any]
@@ -15,6 +15,12 @@ Conn = psycopg.Connection[Any]
 
 Params = Mapping[str, object]
 Row = TypeVar("Row")
+
+
+def _factory(model: type[Row]) -> RowFactory[Row]:
+    """The model's own row factory where it has one (jobs: see models), else ``class_row``."""
+    own: RowFactory[Row] | None = getattr(model, "row_factory", None)
+    return own if own is not None else class_row(model)
 
 
 def rows(
@@ -31,14 +37,14 @@ def rows(
     statement to a generic plan after five runs, and for a statement whose best plan depends
     on which optional filters are NULL, that plan can be far slower than a fresh one.
     """
-    with conn.cursor(row_factory=class_row(model)) as cur:
+    with conn.cursor(row_factory=_factory(model)) as cur:
         cur.execute(statement, params, prepare=prepare)
         return cur.fetchall()
 
 
 def row(conn: Conn, statement: LiteralString, params: Params, model: type[Row]) -> Row | None:
     """The first row of the statement as a ``model``, or None."""
-    with conn.cursor(row_factory=class_row(model)) as cur:
+    with conn.cursor(row_factory=_factory(model)) as cur:
         cur.execute(statement, params)
         return cur.fetchone()
 

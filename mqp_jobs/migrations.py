@@ -1,8 +1,17 @@
-"""Creating and upgrading the schema from the numbered files in sql/schema/."""
+"""Creating, adopting and upgrading the schema from the numbered files in sql/schema/.
+
+``0001`` creates the portal's tables where they are missing (on a portal database it finds
+them all and does nothing); later files add the package's own objects. A file whose name ends
+in ``_concurrently`` holds only ``CREATE INDEX CONCURRENTLY`` statements: they run one by one
+outside any transaction, so the portal keeps writing while a large table is indexed. The other
+files run in one transaction, with a lock timeout, so a failure leaves nothing behind and a
+long transaction of the portal makes the migration give up instead of stalling the portal.
+"""
 
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,14 +20,25 @@ from psycopg import sql
 
 from mqp_jobs.connection import describe, is_connection_error, resolve_conninfo, unavailable
 from mqp_jobs.errors import MigrationError
-from mqp_jobs.execute import column
+from mqp_jobs.execute import Conn, column, rows, value
 from mqp_jobs.queries import query, sql_dir
 
 _FILE_NAME = re.compile(r"(\d{4})_([a-z0-9_]+)\.sql")
+_CONCURRENT_INDEX = re.compile(
+    r"CREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY\s+IF\s+NOT\s+EXISTS\s+([a-z_][a-z0-9_]*)\s",
+    re.IGNORECASE,
+)
 _LOCK = query("lock_migrations")
+_UNLOCK = query("unlock_migrations")
+_LOCK_TIMEOUT = query("migration_lock_timeout")
 _ENSURE_TABLE = query("ensure_schema_version")
+_VERSION_TABLE_EXISTS = query("schema_version_exists")
 _APPLIED = query("applied_migrations")
 _RECORD = query("record_migration")
+_INVALID_INDEX = query("invalid_index")
+_DROP_INVALID_INDEX = sql.SQL(query("drop_invalid_index"))
+_TABLES_FOUND = query("portal_tables_found")
+_FINDINGS = query("adoption_findings")
 _GRANTS = [
     sql.SQL(query(name))
     for name in (
@@ -29,12 +49,72 @@ _GRANTS = [
     )
 ]
 
+PORTAL_TABLES = (
+    "user",
+    "user_group",
+    "users_in_user_groups",
+    "budget",
+    "user_groups_in_budgets",
+    "resource",
+    "target_specification",
+    "circuit_job",
+    "hamiltonian_job",
+)
+"""The portal's tables the job package reads or writes (migration 0001 creates the missing)."""
+
+LOCK_TIMEOUT = 5.0
+"""Seconds a migrating transaction waits for a table lock before it gives up."""
+
 
 @dataclass(frozen=True)
 class Migration:
     version: int
     name: str
     path: Path
+
+    @property
+    def concurrent(self) -> bool:
+        return self.name.endswith("_concurrently")
+
+    def statements(self) -> list[str]:
+        """A concurrent migration's statements, one index each; the whole file otherwise."""
+        text = self.path.read_text(encoding="utf-8")
+        if not self.concurrent:
+            return [text]
+        code = "\n".join(line for line in text.splitlines() if not line.strip().startswith("--"))
+        found = [part.strip() for part in code.split(";") if part.strip()]
+        for statement in found:
+            if _CONCURRENT_INDEX.match(statement + " ") is None:
+                raise MigrationError(
+                    f"{self.path}: a concurrent migration holds only "
+                    f"CREATE INDEX CONCURRENTLY IF NOT EXISTS statements, not {statement[:60]!r}"
+                )
+        return found
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Rows of a job table that break one of the package's rules (kept, and reported)."""
+
+    job_table: str
+    rule: str
+    rows: int
+
+
+@dataclass(frozen=True)
+class TableFound:
+    name: str
+    estimated_rows: int
+
+
+@dataclass(frozen=True)
+class SchemaReport:
+    """What ``migrate`` would do on a database, and what it found there."""
+
+    applied: list[int]
+    pending: list[Migration]
+    portal_tables: list[TableFound]
+    findings: list[Finding]
 
 
 def migrations(folder: Path | None = None) -> list[Migration]:
@@ -51,32 +131,114 @@ def migrations(folder: Path | None = None) -> list[Migration]:
     return found
 
 
-def migrate(conninfo: str | None = None, folder: Path | None = None) -> list[int]:
-    """Apply the migrations the database lacks, in one transaction; return their versions.
+def _applied(conn: Conn) -> set[int]:
+    if not value(conn, _VERSION_TABLE_EXISTS, {}):
+        return set()
+    return set(column(conn, _APPLIED, {}))
 
-    Safe to run from several processes at once: the first takes an advisory lock, the others
-    wait for it and then find nothing left to do.
+
+def _hold_lock(conn: Conn, wait: float) -> None:
+    deadline = time.monotonic() + wait
+    while not value(conn, _LOCK, {}):
+        if time.monotonic() > deadline:
+            raise MigrationError(f"another migrate has held the schema lock for {wait:g} s")
+        time.sleep(0.1)
+
+
+def _run_in_transaction(conn: Conn, batch: list[Migration], lock_timeout: float) -> None:
+    with conn.transaction():
+        conn.execute(_LOCK_TIMEOUT, {"lock_timeout": f"{round(lock_timeout * 1000)}ms"})
+        for migration in batch:
+            # A migration file is package source, executed as a script of statements.
+            conn.execute(migration.statements()[0])
+            conn.execute(_RECORD, {"version": migration.version, "name": migration.name})
+
+
+def _run_concurrently(conn: Conn, migration: Migration) -> None:
+    for statement in migration.statements():
+        match = _CONCURRENT_INDEX.match(statement + " ")
+        assert match is not None  # checked by statements()
+        index = match.group(1)
+        if value(conn, _INVALID_INDEX, {"name": index}):
+            conn.execute(_DROP_INVALID_INDEX.format(index=sql.Identifier(index)))
+        conn.execute(statement)  # package source, as above
+    conn.execute(_RECORD, {"version": migration.version, "name": migration.name})
+
+
+def migrate(
+    conninfo: str | None = None,
+    folder: Path | None = None,
+    *,
+    lock_timeout: float = LOCK_TIMEOUT,
+    wait: float = 3600.0,
+) -> list[int]:
+    """Create or adopt the schema and apply what the database lacks; return those versions.
+
+    Safe to run from several processes at once (the others wait, then find nothing left to
+    do) and to run again after an interruption (an index build left invalid is redone).
     """
     target = resolve_conninfo(conninfo)
     pending = migrations(folder)
     try:
-        with psycopg.connect(target, connect_timeout=10) as conn:
-            conn.execute(_LOCK)
-            conn.execute(_ENSURE_TABLE)
-            applied = set(column(conn, _APPLIED, {}))
-            done = []
-            for migration in pending:
-                if migration.version in applied:
-                    continue
-                # A migration file is package source, executed as a script of statements.
-                conn.execute(migration.path.read_text(encoding="utf-8"))
-                conn.execute(_RECORD, {"version": migration.version, "name": migration.name})
-                done.append(migration.version)
-            return done
+        with psycopg.connect(target, connect_timeout=10, autocommit=True) as conn:
+            _hold_lock(conn, wait)
+            try:
+                conn.execute(_ENSURE_TABLE)
+                applied = _applied(conn)
+                todo = [m for m in pending if m.version not in applied]
+                done: list[int] = []
+                batch: list[Migration] = []
+                for migration in [*todo, None]:
+                    if migration is not None and not migration.concurrent:
+                        batch.append(migration)
+                        continue
+                    if batch:
+                        _run_in_transaction(conn, batch, lock_timeout)
+                        done += [m.version for m in batch]
+                        batch = []
+                    if migration is not None:
+                        _run_concurrently(conn, migration)
+                        done.append(migration.version)
+                return done
+            finally:
+                if not conn.closed and not conn.broken:
+                    conn.execute(_UNLOCK)
     except psycopg.Error as exc:
         if is_connection_error(exc):
             raise unavailable(target, exc) from None
+        if isinstance(exc, psycopg.errors.LockNotAvailable):
+            raise MigrationError(
+                f"migration gave up on {describe(target)}: a table it must alter was locked "
+                f"for more than {lock_timeout:g} s by another transaction; nothing was "
+                f"changed, run it again when that transaction has ended ({str(exc).strip()})"
+            ) from None
         raise MigrationError(f"migration failed on {describe(target)}: {exc}") from exc
+
+
+def inspect(conninfo: str | None = None, folder: Path | None = None) -> SchemaReport:
+    """What ``migrate`` would do and what it finds, changing nothing (``migrate --check``)."""
+    target = resolve_conninfo(conninfo)
+    known = migrations(folder)
+    try:
+        with psycopg.connect(target, connect_timeout=10, autocommit=True) as conn:
+            applied = _applied(conn)
+            tables = rows(conn, _TABLES_FOUND, {"tables": list(PORTAL_TABLES)}, TableFound)
+            found = {t.name for t in tables}
+            findings = (
+                rows(conn, _FINDINGS, {}, Finding)
+                if {"circuit_job", "hamiltonian_job"} <= found
+                else []
+            )
+    except psycopg.Error as exc:
+        if is_connection_error(exc):
+            raise unavailable(target, exc) from None
+        raise MigrationError(f"inspecting {describe(target)} failed: {exc}") from exc
+    return SchemaReport(
+        applied=sorted(applied),
+        pending=[m for m in known if m.version not in applied],
+        portal_tables=tables,
+        findings=findings,
+    )
 
 
 def grant_app_role(role: str, conninfo: str | None = None) -> None:

@@ -1,10 +1,20 @@
-"""Rows as callers see them: frozen dataclasses filled by psycopg's ``class_row``."""
+"""Rows as callers see them: frozen dataclasses, shaped like the portal's ORM entities.
+
+A job's related rows (owner, budget, target specification, executed resource) are their keys,
+as strings that also answer the attribute the old entities had: ``job.owner == "alice"`` and
+``job.owner.identity == "alice"``; ``job.target_specification.resource_name`` too.
+"""
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
+from typing import Any, ClassVar, TypeVar
+
+from psycopg import Cursor
+from psycopg.rows import RowMaker
 
 
 class JobStatus(enum.StrEnum):
@@ -17,51 +27,146 @@ class JobStatus(enum.StrEnum):
     FAILED = "FAILED"
 
 
+class UserRef(str):
+    """A job's owner: the user's identity, also as ``.identity``."""
+
+    @property
+    def identity(self) -> str:
+        return str(self)
+
+
+class BudgetRef(str):
+    """The budget a job charges: its name, also as ``.name``."""
+
+    @property
+    def name(self) -> str:
+        return str(self)
+
+
+class ResourceRef(str):
+    """The resource a job ran on: its name, also as ``.name``."""
+
+    @property
+    def name(self) -> str:
+        return str(self)
+
+
+class TargetRef(str):
+    """A job's target specification: its name (also ``.name``) and ``.resource_name``
+    (``''`` for a target by technology only)."""
+
+    resource_name: str
+
+    def __new__(cls, name: str, resource_name: str = "") -> TargetRef:
+        ref = super().__new__(cls, name)
+        ref.resource_name = resource_name
+        return ref
+
+    @property
+    def name(self) -> str:
+        return str(self)
+
+
+Job = TypeVar("Job", "CircuitJob", "HamiltonianJob")
+
+
+def _job_from_row(model: type[Job], row: Mapping[str, Any]) -> Job:
+    """A job from its table's columns plus ``target_resource_name``; other columns a portal
+    table may have are left out."""
+    values = {f.name: row[f.name] for f in fields(model)}
+    values["owner"] = UserRef(values["owner"])
+    values["budget"] = BudgetRef(values["budget"])
+    values["target_specification"] = TargetRef(
+        values["target_specification"], row.get("target_resource_name") or ""
+    )
+    if values["executed_resource"] is not None:
+        values["executed_resource"] = ResourceRef(values["executed_resource"])
+    return model(**values)
+
+
+def _job_row_factory(model: type[Job]) -> Callable[[Cursor[Any]], RowMaker[Job]]:
+    def factory(cursor: Cursor[Any]) -> RowMaker[Job]:
+        names = [column.name for column in cursor.description or ()]
+
+        def make(values: Sequence[Any]) -> Job:
+            return _job_from_row(model, dict(zip(names, values, strict=True)))
+
+        return make
+
+    return factory
+
+
+class _Serialised:
+    """``to_dict()``: the old entities' flat shape, one key per column of the portal's table."""
+
+    NO_COLUMN: ClassVar[dict[str, None]] = {}
+
+    def to_dict(self) -> dict[str, object]:
+        """Every column by name; related rows as their key (``None`` when unset), absent
+        text ``''``, times as naive datetimes: what the dashboard hands to its JSON encoder."""
+        flat: dict[str, object] = {}
+        for f in fields(self):  # type: ignore[arg-type]
+            found = getattr(self, f.name)
+            flat[f.name] = str(found) if isinstance(found, str) else found
+        return {**flat, **self.NO_COLUMN}
+
+
 @dataclass(frozen=True)
-class CircuitJob:
+class CircuitJob(_Serialised):
     id: int
+    note: str
     status: str
     shots: int
     circuit: str
     circuit_format: str
-    owner: str
-    budget: str
-    target_specification: str
     no_modify: bool
-    queued: bool
-    note: str | None
-    cost: float
-    result: str | None
-    executed_resource: str | None
-    executed_circuit: str | None
     timestamp_submitted: datetime
     timestamp_scheduled: datetime | None
     timestamp_completed: datetime | None
     timestamp_cancelled: datetime | None
+    cost: int | None
+    result: str
+    owner: UserRef
+    budget: BudgetRef
+    executed_resource: ResourceRef | None
+    target_specification: TargetRef
+    executed_circuit: str
+    queued: bool
+
+    # The old entity's reverse link to the token module's usage row; the job package does not
+    # read that module's table (see the README's "What changed").
+    NO_COLUMN: ClassVar[dict[str, None]] = {"token_usage": None}
+    row_factory: ClassVar[Callable[[Cursor[Any]], RowMaker[CircuitJob]]]
 
 
 @dataclass(frozen=True)
-class HamiltonianJob:
+class HamiltonianJob(_Serialised):
     id: int
+    note: str
     status: str
     interaction_str: str
     coefficients_str: str
-    owner: str
-    budget: str
-    target_specification: str
     no_modify: bool
-    note: str | None
-    cost: float
-    result: str | None
-    executed_resource: str | None
-    executed_circuit: str | None
-    epochs: int | None
-    params: str | None
-    parametric_circuit: str | None
     timestamp_submitted: datetime
     timestamp_scheduled: datetime | None
     timestamp_completed: datetime | None
     timestamp_cancelled: datetime | None
+    cost: int | None
+    result: str
+    owner: UserRef
+    budget: BudgetRef
+    executed_resource: ResourceRef | None
+    target_specification: TargetRef
+    executed_circuit: str
+    epochs: int
+    params: str
+    parametric_circuit: str
+
+    row_factory: ClassVar[Callable[[Cursor[Any]], RowMaker[HamiltonianJob]]]
+
+
+CircuitJob.row_factory = _job_row_factory(CircuitJob)
+HamiltonianJob.row_factory = _job_row_factory(HamiltonianJob)
 
 
 @dataclass(frozen=True)
@@ -72,7 +177,7 @@ class JobEvent:
     from_status: str | None
     to_status: str
     at: datetime
-    note: str | None
+    note: str
 
 
 @dataclass(frozen=True)
@@ -87,7 +192,7 @@ class JobReferences:
 
 @dataclass(frozen=True)
 class StatusCount:
-    """How many jobs of one kind are in one status on one resource (None: no resource)."""
+    """How many jobs of one kind are in one status on one resource ('' : no resource)."""
 
     job_kind: str
     status: str

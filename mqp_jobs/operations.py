@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from mqp_jobs import validation as check
+from mqp_jobs.clock import portal_zone
 from mqp_jobs.errors import InvalidArgument
 from mqp_jobs.execute import Conn, column
 from mqp_jobs.models import QueueStats, RequeuedJobs, StatusCount
@@ -24,6 +25,7 @@ def requeue_stale_jobs(conn: Conn, older_than: timedelta) -> RequeuedJobs:
     params = {
         "older_than": older_than,
         "note": f"requeued: no runner report for {check.seconds_text(older_than)}",
+        "zone": portal_zone(),
     }
     return RequeuedJobs(
         circuit=sorted(column(conn, _REQUEUE_CIRCUIT, params)),
@@ -34,7 +36,7 @@ def requeue_stale_jobs(conn: Conn, older_than: timedelta) -> RequeuedJobs:
 def queue_stats(conn: Conn) -> QueueStats:
     """Counts by kind, status and resource; the oldest PENDING job's age; held jobs."""
     with conn.cursor() as cur:
-        cur.execute(_QUEUE_STATS, {"max_queuing_time": MAX_QUEUING_TIME})
+        cur.execute(_QUEUE_STATS, {"max_queuing_time": MAX_QUEUING_TIME, "zone": portal_zone()})
         found = cur.fetchone()
     if found is None:
         raise RuntimeError("queue_stats returned no row")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import timedelta
 
+from mqp_jobs.migrations import PORTAL_TABLES, SchemaReport
 from mqp_jobs.models import QueueStats
 
 
@@ -47,4 +48,30 @@ def queue_stats(stats: QueueStats) -> str:
         f"oldest pending job: {duration(stats.oldest_pending_age)}",
         f"held by maintenance: {stats.held_jobs}",
     ]
+    return "\n".join(lines)
+
+
+def schema_report(found: SchemaReport, *, check: bool) -> str:
+    """What migrate found on a database (and, with ``check``, what it would do)."""
+    lines = []
+    if check:
+        todo = ", ".join(f"{m.version:04d}_{m.name}" for m in found.pending) or "nothing"
+        lines.append(f"migrate would apply: {todo}")
+    tables = found.portal_tables
+    if tables:
+        lines += [
+            f"portal tables found: {len(tables)} of {len(PORTAL_TABLES)}",
+            table(["table", "rows (estimate)"], [(t.name, t.estimated_rows) for t in tables]),
+        ]
+    else:
+        lines.append("portal tables found: none (migrate creates them)")
+    if found.findings:
+        lines += [
+            "rows that break a rule of the package (kept as they are; the rule binds new rows):",
+            table(
+                ["table", "rule", "rows"], [(f.job_table, f.rule, f.rows) for f in found.findings]
+            ),
+        ]
+    else:
+        lines.append("rows that break a rule of the package: none")
     return "\n".join(lines)

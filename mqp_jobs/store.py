@@ -120,6 +120,16 @@ class JobStore:
         with self.connection() as conn:
             reference.create_budget(conn, name, owner, members)
 
+    def create_user_group(self, name: str, owner: str, members: Iterable[str] = ()) -> None:
+        """A user group of ``owner`` with ``members``; BudgetNotAllowed if another owns it."""
+        with self.connection() as conn:
+            reference.create_user_group(conn, name, owner, members)
+
+    def link_user_group_to_budget(self, user_group: str, budget: str) -> None:
+        """Let the members of ``user_group`` charge ``budget``."""
+        with self.connection() as conn:
+            reference.link_user_group_to_budget(conn, user_group, budget)
+
     def create_resource(self, name: str, maintenance: bool = False) -> None:
         with self.connection() as conn:
             reference.create_resource(conn, name, maintenance)

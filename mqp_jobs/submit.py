@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from mqp_jobs import validation as check
+from mqp_jobs.clock import portal_zone
 from mqp_jobs.errors import (
     BudgetNotAllowed,
     InvalidJob,
@@ -92,7 +93,7 @@ def create_job(
     params = _circuit_job_params(
         shots, circuit, owner, budget, target_spec, circuit_format, no_modify, queued
     )
-    job = row(conn, _CREATE_JOB, params, CircuitJob)
+    job = row(conn, _CREATE_JOB, {**params, "zone": portal_zone()}, CircuitJob)
     if job is None:
         raise _refusal(conn, params)
     return job
@@ -111,7 +112,7 @@ def create_hamiltonian_job(
         "coefficients_str": check.text(coefficients_str, "coefficients_str", InvalidJob),
         **_references(owner, budget, target_spec),
     }
-    job = row(conn, _CREATE_HAMILTONIAN_JOB, params, HamiltonianJob)
+    job = row(conn, _CREATE_HAMILTONIAN_JOB, {**params, "zone": portal_zone()}, HamiltonianJob)
     if job is None:
         raise _refusal(conn, params)
     return job
@@ -142,7 +143,7 @@ def create_jobs(conn: Conn, jobs: Iterable[Mapping[str, object]]) -> list[Circui
     if not batch:
         return []
     columns = {name: [params[name] for params in batch] for name in batch[0]}
-    created = rows(conn, _CREATE_JOBS, columns, CircuitJob)
+    created = rows(conn, _CREATE_JOBS, {**columns, "zone": portal_zone()}, CircuitJob)
     if len(created) == len(batch):
         return sorted(created, key=lambda job: job.id)
     for place, params in enumerate(batch):

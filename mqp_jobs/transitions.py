@@ -14,6 +14,7 @@ from typing import LiteralString
 from psycopg import errors as pg_errors
 
 from mqp_jobs import validation as check
+from mqp_jobs.clock import portal_zone
 from mqp_jobs.errors import InvalidJob, InvalidTransition, JobNotFound, UnknownResource
 from mqp_jobs.execute import Conn, Params, column, row, rows, value
 from mqp_jobs.models import CircuitJob, HamiltonianJob
@@ -75,7 +76,7 @@ def _change(
 ) -> object:
     """Run one guarded UPDATE of job ``job_id`` returning one column; raise when it matched
     nothing."""
-    changed = value(conn, statement, {"job_id": job_id, **fields})
+    changed = value(conn, statement, {"job_id": job_id, "zone": portal_zone(), **fields})
     if changed is None:
         raise _refused(conn, kind, job_id, action, allowed)
     return changed
@@ -140,7 +141,7 @@ def complete(
         },
     )
     try:
-        changed = value(conn, _COMPLETE[kind], entry)
+        changed = value(conn, _COMPLETE[kind], {**entry, "zone": portal_zone()})
     except pg_errors.ForeignKeyViolation:
         raise UnknownResource(f"no resource {executed_resource!r}") from None
     if changed is None and not _already_completed(get(conn, kind, number), entry):
@@ -167,7 +168,7 @@ def complete_many(conn: Conn, kind: JobKind, completions: Iterable[Mapping[str, 
         return
     columns = {name: [entry[name] for entry in batch] for name in batch[0]}
     try:
-        completed = set(column(conn, _COMPLETE_MANY[kind], columns))
+        completed = set(column(conn, _COMPLETE_MANY[kind], {**columns, "zone": portal_zone()}))
     except pg_errors.ForeignKeyViolation:
         raise UnknownResource("a completion names a resource that does not exist") from None
     if len(completed) == len(batch):

@@ -26,12 +26,10 @@ def text(value: object, name: str, error: type[InvalidArgument] = InvalidArgumen
     return value
 
 
-def optional_text(
-    value: object, name: str, error: type[InvalidArgument] = InvalidArgument
-) -> str | None:
-    """A string or None; the empty string is stored as None (absent text is never '')."""
+def optional_text(value: object, name: str, error: type[InvalidArgument] = InvalidArgument) -> str:
+    """A string or None; absent text is stored as '', as the portal stores it."""
     if value is None or value == "":
-        return None
+        return ""
     if not isinstance(value, str):
         raise error(f"{name} must be a string or None, not {type(value).__name__}")
     if _has_nul(value):

@@ -11,9 +11,11 @@ WITH taken AS (
 ),
 moved AS (
     UPDATE hamiltonian_job AS h
-    SET status = 'WAITING', timestamp_scheduled = now()
+    SET status = 'WAITING', timestamp_scheduled = (statement_timestamp() AT TIME ZONE %(zone)s)
     FROM taken
     WHERE h.id = taken.id
     RETURNING h.*
 )
-SELECT * FROM moved ORDER BY timestamp_submitted, id
+SELECT moved.*, t.resource_name AS target_resource_name
+FROM moved LEFT JOIN target_specification AS t ON t.name = moved.target_specification
+ORDER BY moved.timestamp_submitted, moved.id

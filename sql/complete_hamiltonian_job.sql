@@ -6,6 +6,6 @@ SET status = 'COMPLETED',
     executed_resource = %(executed_resource)s,
     executed_circuit = %(executed_circuit)s,
     note = %(note)s,
-    timestamp_completed = now()
+    timestamp_completed = (statement_timestamp() AT TIME ZONE %(zone)s)
 WHERE id = %(job_id)s AND status = 'WAITING'
 RETURNING id

@@ -1,12 +1,25 @@
 -- name: create_job
 -- Inserts nothing unless the owner may charge the budget and the target exists, so a refused
--- job leaves no row; the caller then asks job_references which rule failed. A budget member
--- row implies that both the owner and the budget exist.
-INSERT INTO circuit_job (
-    shots, circuit, circuit_format, owner, budget, target_specification, no_modify, queued
+-- job leaves no row; the caller then asks job_references which rule failed. Who may charge a
+-- budget is the portal's rule (charging_allowed): its owner, or a member of a user group
+-- linked to it. Every column the portal's table has is written, in the portal's values.
+WITH created AS (
+    INSERT INTO circuit_job (
+        shots, circuit, circuit_format, owner, budget, target_specification, no_modify, queued,
+        status, note, result, executed_circuit, cost, timestamp_submitted
+    )
+    SELECT %(shots)s, %(circuit)s, %(circuit_format)s, %(owner)s, %(budget)s, %(target_spec)s,
+           %(no_modify)s, %(queued)s, 'PENDING', '', '', '', 0, (statement_timestamp() AT TIME ZONE %(zone)s)
+    WHERE EXISTS (
+              SELECT FROM budget AS b
+              WHERE b.name = %(budget)s
+                AND (b.owner = %(owner)s OR EXISTS (
+                    SELECT FROM user_groups_in_budgets AS gb
+                    JOIN users_in_user_groups AS ug ON ug.usergroup = gb.usergroup
+                    WHERE gb.budget = b.name AND ug."user" = %(owner)s))
+          )
+      AND EXISTS (SELECT FROM target_specification WHERE name = %(target_spec)s)
+    RETURNING *
 )
-SELECT %(shots)s, %(circuit)s, %(circuit_format)s, %(owner)s, %(budget)s, %(target_spec)s,
-       %(no_modify)s, %(queued)s
-WHERE EXISTS (SELECT FROM budget_member WHERE budget = %(budget)s AND identity = %(owner)s)
-  AND EXISTS (SELECT FROM target_specification WHERE name = %(target_spec)s)
-RETURNING *
+SELECT created.*, t.resource_name AS target_resource_name
+FROM created JOIN target_specification AS t ON t.name = created.target_specification

@@ -2,21 +2,31 @@
 -- Many circuit jobs in one statement, one array per column, in the given order. The guard is
 -- create_job's, row by row; the caller compares the count it gets back with the count it sent
 -- and rolls the whole batch back if any row was refused.
-INSERT INTO circuit_job (
-    shots, circuit, circuit_format, owner, budget, target_specification, no_modify, queued
+WITH created AS (
+    INSERT INTO circuit_job (
+        shots, circuit, circuit_format, owner, budget, target_specification, no_modify, queued,
+        status, note, result, executed_circuit, cost, timestamp_submitted
+    )
+    SELECT given.shots, given.circuit, given.circuit_format, given.owner, given.budget,
+           given.target_spec, given.no_modify, given.queued, 'PENDING', '', '', '', 0, (statement_timestamp() AT TIME ZONE %(zone)s)
+    FROM unnest(
+        %(shots)s::integer[], %(circuit)s::text[], %(circuit_format)s::text[],
+        %(owner)s::text[], %(budget)s::text[], %(target_spec)s::text[],
+        %(no_modify)s::boolean[], %(queued)s::boolean[]
+    ) WITH ORDINALITY AS given (
+        shots, circuit, circuit_format, owner, budget, target_spec, no_modify, queued, place
+    )
+    WHERE EXISTS (
+              SELECT FROM budget AS b
+              WHERE b.name = given.budget
+                AND (b.owner = given.owner OR EXISTS (
+                    SELECT FROM user_groups_in_budgets AS gb
+                    JOIN users_in_user_groups AS ug ON ug.usergroup = gb.usergroup
+                    WHERE gb.budget = b.name AND ug."user" = given.owner))
+          )
+      AND EXISTS (SELECT FROM target_specification AS t WHERE t.name = given.target_spec)
+    ORDER BY given.place
+    RETURNING *
 )
-SELECT given.shots, given.circuit, given.circuit_format, given.owner, given.budget,
-       given.target_spec, given.no_modify, given.queued
-FROM unnest(
-    %(shots)s::integer[], %(circuit)s::text[], %(circuit_format)s::text[], %(owner)s::text[],
-    %(budget)s::text[], %(target_spec)s::text[], %(no_modify)s::boolean[], %(queued)s::boolean[]
-) WITH ORDINALITY AS given (
-    shots, circuit, circuit_format, owner, budget, target_spec, no_modify, queued, place
-)
-WHERE EXISTS (
-          SELECT FROM budget_member AS m
-          WHERE m.budget = given.budget AND m.identity = given.owner
-      )
-  AND EXISTS (SELECT FROM target_specification AS t WHERE t.name = given.target_spec)
-ORDER BY given.place
-RETURNING *
+SELECT created.*, t.resource_name AS target_resource_name
+FROM created JOIN target_specification AS t ON t.name = created.target_specification

@@ -1,2 +1,6 @@
 -- name: fetch_all_waiting_jobs
-SELECT * FROM circuit_job WHERE status = 'WAITING' ORDER BY id
+SELECT j.*, t.resource_name AS target_resource_name
+FROM circuit_job AS j
+LEFT JOIN target_specification AS t ON t.name = j.target_specification
+WHERE j.status = 'WAITING'
+ORDER BY j.id

@@ -1,2 +1,6 @@
 -- name: fetch_hamiltonian_job_by_identity
-SELECT * FROM hamiltonian_job WHERE owner = %(identity)s ORDER BY id
+SELECT j.*, t.resource_name AS target_resource_name
+FROM hamiltonian_job AS j
+LEFT JOIN target_specification AS t ON t.name = j.target_specification
+WHERE j.owner = %(identity)s
+ORDER BY j.id

@@ -1,3 +1,6 @@
 -- name: fetch_result_by_job_id_and_identity
 -- The owner test is part of the lookup, so another user's job is simply not found.
-SELECT * FROM circuit_job WHERE id = %(job_id)s AND owner = %(identity)s
+SELECT j.*, t.resource_name AS target_resource_name
+FROM circuit_job AS j
+LEFT JOIN target_specification AS t ON t.name = j.target_specification
+WHERE j.id = %(job_id)s AND j.owner = %(identity)s

@@ -1,2 +1,5 @@
 -- name: get_circuit_job
-SELECT * FROM circuit_job WHERE id = %(job_id)s
+SELECT j.*, t.resource_name AS target_resource_name
+FROM circuit_job AS j
+LEFT JOIN target_specification AS t ON t.name = j.target_specification
+WHERE j.id = %(job_id)s

@@ -1,2 +1,6 @@
 -- name: get_circuit_jobs
-SELECT * FROM circuit_job WHERE id = ANY (%(job_ids)s::bigint[]) ORDER BY id
+SELECT j.*, t.resource_name AS target_resource_name
+FROM circuit_job AS j
+LEFT JOIN target_specification AS t ON t.name = j.target_specification
+WHERE j.id = ANY (%(job_ids)s::bigint[])
+ORDER BY j.id

@@ -1,2 +1,5 @@
 -- name: get_hamiltonian_job
-SELECT * FROM hamiltonian_job WHERE id = %(job_id)s
+SELECT j.*, t.resource_name AS target_resource_name
+FROM hamiltonian_job AS j
+LEFT JOIN target_specification AS t ON t.name = j.target_specification
+WHERE j.id = %(job_id)s

@@ -1,4 +1,6 @@
 -- name: lock_migrations
--- Held until the migrating transaction ends: a second `migrate` waits here, then finds the
--- versions the first one recorded and applies nothing twice.
-SELECT pg_advisory_xact_lock(hashtext('mqp_jobs.migrate'))
+-- A session lock, held across the concurrent index builds, which run outside any transaction.
+-- It is tried, not waited for: a second `migrate` polls with short statements, because a
+-- session blocked inside a statement holds a snapshot that CREATE INDEX CONCURRENTLY of the
+-- first would wait for, and the two would wait for each other.
+SELECT pg_try_advisory_lock(hashtext('mqp_jobs.migrate'))

@@ -14,7 +14,7 @@ WITH picked AS (
       AND j.status = 'PENDING'
       AND NOT (
           j.queued
-          AND j.timestamp_submitted > now() - make_interval(secs => %(max_queuing_time)s)
+          AND j.timestamp_submitted > (statement_timestamp() AT TIME ZONE %(zone)s) - make_interval(secs => %(max_queuing_time)s)
           AND EXISTS (
               SELECT FROM target_specification AS t
               JOIN resource AS r ON r.name = t.resource_name
@@ -46,9 +46,11 @@ admitted AS (
 ),
 moved AS (
     UPDATE circuit_job AS j
-    SET status = 'WAITING', timestamp_scheduled = now()
+    SET status = 'WAITING', timestamp_scheduled = (statement_timestamp() AT TIME ZONE %(zone)s)
     FROM admitted AS a
     WHERE j.id = a.id
     RETURNING j.*
 )
-SELECT * FROM moved ORDER BY timestamp_submitted, id
+SELECT moved.*, t.resource_name AS target_resource_name
+FROM moved LEFT JOIN target_specification AS t ON t.name = moved.target_specification
+ORDER BY moved.timestamp_submitted, moved.id

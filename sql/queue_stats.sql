@@ -9,7 +9,8 @@ WITH jobs AS (
     FROM hamiltonian_job
 ),
 placed AS (
-    SELECT jobs.*, t.resource_name, coalesce(r.maintenance, false) AS in_maintenance
+    SELECT jobs.*, nullif(t.resource_name, '') AS resource_name,
+           coalesce(r.maintenance, false) AS in_maintenance
     FROM jobs
     LEFT JOIN target_specification AS t ON t.name = jobs.target_specification
     LEFT JOIN resource AS r ON r.name = t.resource_name
@@ -21,9 +22,9 @@ SELECT
                FROM placed GROUP BY job_kind, status, resource_name) AS c),
         '[]'::json
     ) AS counts,
-    (SELECT now() - min(timestamp_submitted) FROM placed WHERE status = 'PENDING')
+    (SELECT (statement_timestamp() AT TIME ZONE %(zone)s) - min(timestamp_submitted) FROM placed WHERE status = 'PENDING')
         AS oldest_pending_age,
     (SELECT count(*) FROM placed
      WHERE status = 'PENDING' AND queued AND in_maintenance
-       AND timestamp_submitted > now() - make_interval(secs => %(max_queuing_time)s))
+       AND timestamp_submitted > (statement_timestamp() AT TIME ZONE %(zone)s) - make_interval(secs => %(max_queuing_time)s))
         AS held_jobs

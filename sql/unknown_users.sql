@@ -2,5 +2,5 @@
 -- The identities among %(identities)s that have no user row, in the order given.
 SELECT given.identity
 FROM unnest(%(identities)s::text[]) WITH ORDINALITY AS given (identity, place)
-WHERE NOT EXISTS (SELECT FROM portal_user u WHERE u.identity = given.identity)
+WHERE NOT EXISTS (SELECT FROM "user" u WHERE u.identity = given.identity)
 ORDER BY given.place

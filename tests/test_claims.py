@@ -32,7 +32,7 @@ def test_a_claim_moves_jobs_to_waiting_oldest_first(
     assert ids(claimed) == [a1.id, b1.id, a2.id]
     assert all(job.status == "WAITING" and job.timestamp_scheduled for job in claimed)
     assert ids(store.fetch_all_waiting_jobs()) == [a1.id, b1.id, a2.id]
-    assert events(db, "circuit", a1.id)[-1] == ("PENDING", "WAITING", None)
+    assert events(db, "circuit", a1.id)[-1] == ("PENDING", "WAITING", "")
     assert store.fetch_all_pending_jobs() == []
 
 
@@ -244,7 +244,7 @@ def test_hamiltonian_claims_take_every_pending_job_oldest_first(
     assert all(j.status == "WAITING" and j.timestamp_scheduled for j in claimed)
     assert [j.id for j in store.fetch_all_pending_hamiltonian_jobs()] == [jobs[3].id]
     assert store.fetch_all_pending_hamiltonian_jobs() == []
-    assert events(db, "hamiltonian", jobs[0].id)[-1] == ("PENDING", "WAITING", None)
+    assert events(db, "hamiltonian", jobs[0].id)[-1] == ("PENDING", "WAITING", "")
 
 
 # The two helpers that work inside the caller's transaction.
@@ -341,6 +341,7 @@ def test_maintenance_that_begins_during_a_claim_still_holds_queued_jobs(
                 "job_ids": [held.id, free.id],
                 "max_active": MAX_ACTIVE_JOBS_PER_USER_PER_RESOURCE,
                 "max_queuing_time": MAX_QUEUING_TIME,
+                "zone": "UTC",
             },
             CircuitJob,
         )

@@ -215,15 +215,16 @@ def test_a_claimer_killed_mid_claim_loses_no_job(
 def test_thousands_of_groups_in_one_claim(store: JobStore, db: psycopg.Connection) -> None:
     groups = 8000  # more than the server's shared lock table holds (64 x 100 connections)
     db.execute(
-        "INSERT INTO portal_user SELECT 'u' || n FROM generate_series(1, %s) AS n", (groups,)
+        "INSERT INTO \"user\" (identity) SELECT 'u' || n FROM generate_series(1, %s) AS n",
+        (groups,),
     )
-    db.execute("INSERT INTO budget VALUES ('everyone', 'u1')")
-    db.execute("INSERT INTO budget_member SELECT 'everyone', identity FROM portal_user")
-    db.execute("INSERT INTO target_specification VALUES ('t', NULL)")
+    # Plain INSERTs of the attributes only, as another client of the portal's tables would.
+    db.execute("INSERT INTO budget (name, owner) VALUES ('everyone', 'u1')")
+    db.execute("INSERT INTO target_specification (name) VALUES ('t')")
     db.execute(
         "INSERT INTO circuit_job (shots, circuit, circuit_format, owner, budget,"
         " target_specification) SELECT 1, 'c', 'qasm2', identity, 'everyone', 't'"
-        " FROM portal_user CROSS JOIN generate_series(1, 3)"
+        ' FROM "user" CROSS JOIN generate_series(1, 3)'
     )
     claimed = store.fetch_all_pending_jobs()
     assert len(claimed) == 2 * groups

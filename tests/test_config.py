@@ -41,7 +41,7 @@ def test_the_default_store_reads_mqp_database_url(
         assert store.conninfo == conninfo
     finally:
         mqp_jobs.close()
-    assert db.execute("SELECT identity FROM portal_user").fetchall() == [("dave",)]
+    assert db.execute('SELECT identity FROM "user"').fetchall() == [("dave",)]
 
 
 def test_a_callers_pool_is_used_and_left_open(conninfo: str, portal: Portal) -> None:
@@ -99,7 +99,7 @@ def test_a_forked_child_opens_its_own_pool(
             os._exit(1)
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
-    assert db.execute("SELECT 1 FROM portal_user WHERE identity = 'forked'").fetchone() == (1,)
+    assert db.execute("SELECT 1 FROM \"user\" WHERE identity = 'forked'").fetchone() == (1,)
     assert store.fetch_by_identity(portal.alice) == []  # the parent's pool still works
 
 

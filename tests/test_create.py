@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import psycopg
 import pytest
@@ -22,7 +22,7 @@ from mqp_jobs import (
 
 
 def test_a_new_circuit_job_is_pending_with_zero_cost(store: JobStore, portal: Portal) -> None:
-    before = datetime.now(UTC)
+    before = datetime.now()
     job = submit(store, portal, queued=True, no_modify=True)
     assert job.status == JobStatus.PENDING == "PENDING"
     assert (job.shots, job.circuit, job.circuit_format) == (100, CIRCUIT, "qasm2")
@@ -33,10 +33,21 @@ def test_a_new_circuit_job_is_pending_with_zero_cost(store: JobStore, portal: Po
     )
     assert job.queued and job.no_modify
     assert job.cost == 0
-    assert job.note is None and job.result is None and job.executed_resource is None
-    assert job.timestamp_submitted.tzinfo is not None
-    assert abs(job.timestamp_submitted - before) < timedelta(seconds=30)
+    assert job.note == "" and job.result == "" and job.executed_resource is None
+    assert job.timestamp_submitted.tzinfo is None  # naive local time, as the portal stores it
+    assert timedelta(0) <= datetime.now() - job.timestamp_submitted < timedelta(seconds=5)
+    assert abs(job.timestamp_submitted - before) < timedelta(seconds=5)
     assert job.timestamp_scheduled is None
+    # The old entities' attribute paths and their flat dict.
+    assert job.owner.identity == portal.alice and job.budget.name == portal.alice_budget
+    assert job.target_specification.name == portal.qpu_target
+    assert job.target_specification.resource_name == portal.qpu
+    assert isinstance(job.cost, int)
+    flat = job.to_dict()
+    assert flat["owner"] == portal.alice and type(flat["owner"]) is str
+    assert flat["target_specification"] == portal.qpu_target
+    assert flat["executed_resource"] is None and flat["token_usage"] is None
+    assert flat["timestamp_submitted"] == job.timestamp_submitted and flat["note"] == ""
 
 
 def test_a_member_may_charge_a_shared_budget(store: JobStore, portal: Portal) -> None:
@@ -49,7 +60,7 @@ def test_each_submission_gets_its_own_id_and_a_creation_event(
 ) -> None:
     first, second = submit(store, portal), submit(store, portal)
     assert second.id > first.id
-    assert events(db, "circuit", first.id) == [(None, "PENDING", None)]
+    assert events(db, "circuit", first.id) == [(None, "PENDING", "")]
 
 
 def test_a_hamiltonian_job_is_pending(store: JobStore, portal: Portal) -> None:
@@ -58,7 +69,7 @@ def test_a_hamiltonian_job_is_pending(store: JobStore, portal: Portal) -> None:
     )
     assert job.status == "PENDING"
     assert (job.interaction_str, job.coefficients_str) == ("Z0 Z1", "[0.5]")
-    assert job.epochs is None and job.params is None and job.executed_circuit is None
+    assert (job.epochs, job.params, job.executed_circuit) == (0, "", "")
     assert store.fetch_hamiltonian_job_by_identity(portal.bob) == [job]
 
 

@@ -78,26 +78,19 @@ def test_pages_filter_by_status_in_any_case(
 
 
 HOSTILE_PAGES = [
-    {"filter_query": "x' OR '1'='1"},
-    {"filter_query": "PENDING' OR owner <> 'alice"},
-    {"filter_query": "PENDING; DROP TABLE circuit_job"},
     {"filter_query": 5},
     {"order_by": "id; DROP TABLE circuit_job"},
     {"order_by": "owner = 'bob'"},
     {"order_by": "(SELECT 1)"},
-    {"order_by": "circuit"},
     {"order_by": 'id"'},
     {"order_by": 3},
     {"order": "ASC; DELETE FROM circuit_job"},
     {"order": "DESC NULLS FIRST"},
-    {"order": ""},
-    {"order": None},
     {"page": -1},
     {"page": "0"},
     {"page": 1.0},
     {"page": True},
     {"page": 10**30},
-    {"jobs_per_page": 0},
     {"jobs_per_page": -20},
     {"jobs_per_page": 1001},
     {"jobs_per_page": 10**9},
@@ -123,6 +116,38 @@ def test_hostile_page_arguments_are_refused(
     with pytest.raises(InvalidQuery):
         store.fetch_by_identity_pages(**args)
     assert len(store.fetch_by_identity(portal.alice)) == 7
+
+
+@pytest.mark.parametrize(
+    "filter_query",
+    ["x' OR '1'='1", "PENDING' OR owner <> 'alice", "PENDING; DROP TABLE circuit_job", "SUBMITTED"],
+)
+def test_a_filter_no_job_matches_gives_an_empty_page(
+    store: JobStore, portal: Portal, two_users: dict[str, list[int]], filter_query: str
+) -> None:
+    page = store.fetch_by_identity_pages(portal.alice, 0, 20, "ASC", "id", filter_query)
+    assert page == {"jobs": [], "totaljob_nr": 0}
+    assert len(store.fetch_by_identity(portal.alice)) == 7
+    assert len(store.fetch_by_identity(portal.bob)) > 0
+
+
+def test_the_dashboards_spellings_are_understood(
+    store: JobStore, portal: Portal, two_users: dict[str, list[int]]
+) -> None:
+    mine = sorted(two_users["alice"])
+    by_id = store.fetch_by_identity_pages(portal.alice, 0, 20, "desc", "ID", None)
+    assert [job.id for job in by_id["jobs"]] == mine[::-1] and by_id["totaljob_nr"] == 7
+    for order in ("", None):
+        page = store.fetch_by_identity_pages(portal.alice, 0, 20, order, "", "")  # type: ignore[arg-type]
+        assert [job.id for job in page["jobs"]] == mine
+    for order_by in ("DATE", "STATUS", "status", "timestamp_submitted", "Circuit", "note"):
+        page = store.fetch_by_identity_pages(portal.alice, 0, 20, "ASC", order_by, None)
+        assert sorted(job.id for job in page["jobs"]) == mine
+    empty = store.fetch_by_identity_pages(portal.alice, 0, 0, "ASC", "id", None)
+    assert empty == {"jobs": [], "totaljob_nr": 7}
+    pending = store.fetch_by_identity_pages(portal.alice, 0, 20, "ASC", "id", "pending")
+    assert pending["totaljob_nr"] == sum(1 for job in pending["jobs"]) > 0
+    assert {job.status for job in pending["jobs"]} == {"PENDING"}
 
 
 @pytest.mark.parametrize("identity", ["alice' OR '1'='1", "' OR 1=1 --", 'bob"', "alice\x00", ""])

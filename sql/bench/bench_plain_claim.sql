@@ -9,7 +9,7 @@ WITH taken AS (
     FOR UPDATE SKIP LOCKED
 )
 UPDATE circuit_job AS j
-SET status = 'WAITING', timestamp_scheduled = now()
+SET status = 'WAITING', timestamp_scheduled = localtimestamp
 FROM taken
 WHERE j.id = taken.id
 RETURNING j.*

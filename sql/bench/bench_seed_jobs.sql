@@ -14,5 +14,5 @@ SELECT 100,
            1 + (n / %(users)s) %% cardinality(%(resources)s::text[])
        ],
        %(status)s,
-       now() - make_interval(secs => %(count)s - n)
+       localtimestamp - make_interval(secs => %(count)s - n)
 FROM generate_series(1, %(count)s) AS n

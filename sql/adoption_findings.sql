@@ -1,0 +1,37 @@
+-- name: adoption_findings
+-- Rows the portal wrote that break a rule of the package (the mqp_* CHECK constraints of
+-- migration 0002, which bind new rows only). They are reported, never changed.
+SELECT 'circuit_job' AS job_table, rule, rows
+FROM (
+    SELECT count(*) FILTER (
+               WHERE status NOT IN ('PENDING', 'WAITING', 'COMPLETED', 'CANCELLED', 'FAILED')
+           ) AS unknown_status,
+           count(*) FILTER (WHERE shots <= 0) AS shots_not_positive,
+           count(*) FILTER (WHERE circuit !~ '[^[:space:]]') AS empty_circuit,
+           count(*) FILTER (WHERE circuit_format !~ '[^[:space:]]') AS empty_circuit_format
+    FROM circuit_job
+) AS c
+CROSS JOIN LATERAL (VALUES
+    ('status is not a known status', c.unknown_status),
+    ('shots is not positive', c.shots_not_positive),
+    ('circuit is empty', c.empty_circuit),
+    ('circuit_format is empty', c.empty_circuit_format)
+) AS found (rule, rows)
+WHERE rows > 0
+UNION ALL
+SELECT 'hamiltonian_job', rule, rows
+FROM (
+    SELECT count(*) FILTER (
+               WHERE status NOT IN ('PENDING', 'WAITING', 'COMPLETED', 'CANCELLED', 'FAILED')
+           ) AS unknown_status,
+           count(*) FILTER (WHERE interaction_str !~ '[^[:space:]]') AS empty_interaction,
+           count(*) FILTER (WHERE coefficients_str !~ '[^[:space:]]') AS empty_coefficients
+    FROM hamiltonian_job
+) AS h
+CROSS JOIN LATERAL (VALUES
+    ('status is not a known status', h.unknown_status),
+    ('interaction_str is empty', h.empty_interaction),
+    ('coefficients_str is empty', h.empty_coefficients)
+) AS found (rule, rows)
+WHERE rows > 0
+ORDER BY 1, 2

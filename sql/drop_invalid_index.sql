@@ -1,0 +1,2 @@
+-- name: drop_invalid_index
+DROP INDEX CONCURRENTLY IF EXISTS {index}
