@@ -70,3 +70,163 @@ def test_a_failing_migration_leaves_nothing_behind(empty_database: str, tmp_path
         module.migrate(empty_database, folder)
     with psycopg.connect(empty_database) as conn:
         assert conn.execute("SELECT to_regclass('first_table')").fetchone() == (None,)
+
+
+@pytest.fixture
+def portal_database(empty_database: str) -> str:
+    """A database holding the portal's tables only, as its ORM left them, with rows that break
+    rules of the package: an unknown status, no shots, an empty circuit."""
+    with psycopg.connect(empty_database, autocommit=True) as conn:
+        conn.execute(migrations()[0].path.read_text(encoding="utf-8"))
+        conn.execute(
+            "INSERT INTO user_security_level_stub VALUES (1)"
+            if False
+            else "INSERT INTO \"user\" VALUES ('ada', '', 'a@x', 'lrz', 'qc', 'BASIC', NULL,"
+            " NULL, false, '', '', false, NULL, NULL)"
+        )
+        conn.execute("INSERT INTO budget VALUES ('grant', '', 'ada', 10)")
+        conn.execute("INSERT INTO target_specification VALUES ('t', '', 'spec', '', '', '')")
+        conn.execute(
+            "INSERT INTO circuit_job (note, status, shots, circuit, circuit_format, no_modify,"
+            " timestamp_submitted, cost, result, owner, budget, target_specification,"
+            " executed_circuit, queued) VALUES"
+            " ('', 'PENDING', 10, 'c', 'qasm', false, localtimestamp, 0, '', 'ada', 'grant', 't',"
+            "  '', false),"
+            " ('', 'SUBMITTED', 10, 'c', 'qasm', false, localtimestamp, 0, '', 'ada', 'grant',"
+            "  't', '', false),"
+            " ('', 'COMPLETED', 0, '', 'qasm', false, localtimestamp, NULL, 'r', 'ada', 'grant',"
+            "  't', '', false)"
+        )
+    return empty_database
+
+
+def _catalog(conninfo: str) -> list[tuple[object, ...]]:
+    """Every relation, column, constraint and trigger of the public schema, and every row of
+    the job table: what a dry run must leave as it found it."""
+    with psycopg.connect(conninfo) as conn:
+        found = conn.execute(
+            "SELECT c.relname, c.relkind, a.attname, a.atttypid::regtype::text,"
+            " pg_get_expr(d.adbin, d.adrelid)"
+            " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0"
+            " LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum"
+            " WHERE n.nspname = 'public' ORDER BY 1, 3"
+        ).fetchall()
+        found += conn.execute(
+            "SELECT conname, convalidated::text, '', '', '' FROM pg_constraint"
+            " UNION ALL SELECT tgname, '', '', '', '' FROM pg_trigger ORDER BY 1"
+        ).fetchall()
+        found += conn.execute("SELECT circuit_job::text FROM circuit_job ORDER BY id").fetchall()
+    return found
+
+
+def test_a_dry_run_reports_and_changes_nothing(portal_database: str) -> None:
+    before = _catalog(portal_database)
+    report = module.inspect(portal_database)
+    assert _catalog(portal_database) == before
+    assert [m.version for m in report.pending] == [m.version for m in migrations()]
+    assert {t.name for t in report.portal_tables} == set(module.PORTAL_TABLES)
+    assert {(f.job_table, f.rule, f.rows) for f in report.findings} == {
+        ("circuit_job", "status is not a known status", 1),
+        ("circuit_job", "shots is not positive", 1),
+        ("circuit_job", "circuit is empty", 1),
+    }
+
+
+def test_adoption_keeps_every_row_and_binds_only_new_ones(portal_database: str) -> None:
+    with psycopg.connect(portal_database) as conn:
+        rows_before = conn.execute("SELECT circuit_job::text FROM circuit_job").fetchall()
+    assert mqp_jobs.migrate(portal_database) == [m.version for m in migrations()]
+    with psycopg.connect(portal_database, autocommit=True) as conn:
+        assert (
+            conn.execute(
+                "SELECT (j::circuit_job)::text FROM (SELECT * FROM circuit_job) j"
+            ).fetchall()
+            == rows_before
+            or conn.execute("SELECT circuit_job::text FROM circuit_job").fetchall() == rows_before
+        )
+        # Every job got its claim group; the package's checks exist and bind new rows only.
+        assert conn.execute("SELECT count(*) FROM claim_group").fetchone() == (1,)
+        assert conn.execute(
+            "SELECT conname FROM pg_constraint WHERE conname LIKE 'mqp_%' AND NOT convalidated"
+            " ORDER BY 1"
+        ).fetchall() == [
+            ("mqp_circuit_job_circuit",),
+            ("mqp_circuit_job_circuit_format",),
+            ("mqp_circuit_job_shots",),
+            ("mqp_circuit_job_status",),
+            ("mqp_hamiltonian_job_coefficients_str",),
+            ("mqp_hamiltonian_job_interaction_str",),
+            ("mqp_hamiltonian_job_status",),
+        ]
+        with pytest.raises(psycopg.errors.CheckViolation):
+            conn.execute(
+                "INSERT INTO circuit_job (status, shots, circuit, circuit_format, owner, budget,"
+                " target_specification) VALUES ('SUBMITTED', 1, 'c', 'q', 'ada', 'grant', 't')"
+            )
+        # A plain INSERT of the attributes alone works: every other column has a default.
+        conn.execute(
+            "INSERT INTO circuit_job (shots, circuit, circuit_format, owner, budget,"
+            " target_specification) VALUES (1, 'c', 'q', 'ada', 'grant', 't')"
+        )
+        assert conn.execute(
+            "SELECT status, note, result, executed_circuit, cost, queued FROM circuit_job"
+            " ORDER BY id DESC LIMIT 1"
+        ).fetchone() == ("PENDING", "", "", "", 0, False)
+    # The offending rows are still reported after adoption, never changed.
+    assert len(module.inspect(portal_database).findings) == 3
+    assert mqp_jobs.migrate(portal_database) == []
+
+
+def test_migrate_check_on_the_command_line(portal_database: str) -> None:
+    from mqp_jobs.cli import main
+
+    before = _catalog(portal_database)
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["--database-url", portal_database, "migrate", "--check"]) == 0
+    text = out.getvalue()
+    assert "migrate would apply: 0001_portal_tables, 0002_job_database" in text
+    assert "status is not a known status" in text and "portal tables found: 9 of 9" in text
+    assert _catalog(portal_database) == before
+
+
+def test_an_interrupted_index_build_is_redone(portal_database: str) -> None:
+    mqp_jobs.migrate(portal_database)
+    with psycopg.connect(portal_database, autocommit=True) as conn:
+        # What a build interrupted half-way leaves: an invalid index under the right name
+        # (here made by a unique build that fails on the duplicate owners).
+        conn.execute("DROP INDEX circuit_job_owner")
+        with pytest.raises(psycopg.errors.UniqueViolation):
+            conn.execute(
+                "CREATE UNIQUE INDEX CONCURRENTLY circuit_job_owner ON circuit_job (owner)"
+            )
+        assert conn.execute(
+            "SELECT indisvalid FROM pg_index WHERE indexrelid = 'circuit_job_owner'::regclass"
+        ).fetchone() == (False,)
+        conn.execute("DELETE FROM mqp_schema_version WHERE version = 3")
+    assert mqp_jobs.migrate(portal_database) == [3]
+    with psycopg.connect(portal_database) as conn:
+        assert conn.execute(
+            "SELECT indisvalid, pg_get_indexdef(indexrelid) FROM pg_index"
+            " WHERE indexrelid = 'circuit_job_owner'::regclass"
+        ).fetchone() == (
+            True,
+            "CREATE INDEX circuit_job_owner ON public.circuit_job USING btree (owner, id)",
+        )
+
+
+def test_a_migration_behind_a_long_transaction_gives_up_and_changes_nothing(
+    portal_database: str,
+) -> None:
+    with psycopg.connect(portal_database) as portal:
+        portal.execute("SELECT count(*) FROM hamiltonian_job")  # holds its lock until the end
+        with pytest.raises(MigrationError, match="locked for more than 0.3 s"):
+            module.migrate(portal_database, lock_timeout=0.3)
+    with psycopg.connect(portal_database) as conn:
+        assert conn.execute("SELECT to_regclass('claim_group')").fetchone() == (None,)
+        assert conn.execute("SELECT count(*) FROM mqp_schema_version").fetchone() == (0,)
+    assert mqp_jobs.migrate(portal_database) == [m.version for m in migrations()]
