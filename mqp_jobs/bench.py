@@ -17,7 +17,7 @@ from typing import Any
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
-from mqp_jobs import bench_pgqueuer, scratch
+from mqp_jobs import bench_adoption, bench_pgqueuer, scratch
 from mqp_jobs.connection import PoolSettings, resolve_conninfo
 from mqp_jobs.execute import integer
 from mqp_jobs.queries import query
@@ -556,6 +556,7 @@ RUNNERS: dict[str, Callable[[Context], None]] = {
     "page": scenario_page,
     "pgqueuer": scenario_pgqueuer,
     "soak": scenario_soak,
+    "adoption": bench_adoption.scenario_adoption,
 }
 
 

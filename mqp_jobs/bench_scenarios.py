@@ -2,4 +2,13 @@
 
 from __future__ import annotations
 
-SCENARIOS = ("claim-round", "throughput", "history", "create", "page", "pgqueuer", "soak")
+SCENARIOS = (
+    "claim-round",
+    "throughput",
+    "history",
+    "create",
+    "page",
+    "pgqueuer",
+    "soak",
+    "adoption",
+)
