@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 
-import psycopg
+from psycopg.rows import class_row
 
 from mqp_jobs import validation as check
 from mqp_jobs.clock import portal_zone
 from mqp_jobs.errors import InvalidArgument
-from mqp_jobs.execute import Conn, integer, rows, transaction
+from mqp_jobs.execute import Conn, integer, rows, transaction, value
 from mqp_jobs.models import CircuitJob, HamiltonianJob
 from mqp_jobs.queries import query
 from mqp_jobs.rules import MAX_ACTIVE_JOBS_PER_USER_PER_RESOURCE, MAX_QUEUING_TIME
@@ -27,6 +27,8 @@ _MOVE_CLAIMED_JOBS = query("move_claimed_jobs")
 _CLAIM_HAMILTONIAN_JOBS = query("claim_hamiltonian_jobs")
 _LOCK_CLAIM_GROUP = query("lock_claim_group")
 _COUNT_WAITING_IN_GROUP = query("count_waiting_in_group")
+_REGISTER_CLAIM_GROUPS = query("register_claim_groups")
+_TRANSACTION_ISOLATION = query("transaction_isolation")
 
 
 @dataclass(frozen=True)
@@ -75,18 +77,24 @@ def _limit(limit: object) -> int | None:
 
 
 def claim_circuit_jobs(
-    conn: Conn, where: ClaimFilter = ClaimFilter(), limit: int | None = None
+    conn: Conn,
+    where: ClaimFilter = ClaimFilter(),
+    limit: int | None = None,
+    *,
+    own_connection: bool = False,
 ) -> list[CircuitJob]:
     """Move eligible PENDING circuit jobs to WAITING; return them oldest first.
 
     Runs in the caller's transaction (a new one on an autocommit connection), which must be
     READ COMMITTED: the second statement needs a snapshot newer than the locks the first took.
+    ``own_connection``: the package's pooled connection, whose level is pinned, so not asked.
     """
     most = _limit(limit)
     if most == 0 or where.owners == [] or where.job_ids == []:
         return []
-    _require_read_committed(conn)
     with transaction(conn):
+        if not own_connection:
+            _require_read_committed(conn)
         params = {
             **asdict(where),
             "limit": most,
@@ -97,18 +105,26 @@ def claim_circuit_jobs(
         # With a limit, the first statement looks at the oldest candidates only; a window that
         # turns out too narrow (full, yet fewer jobs picked than the limit) is widened.
         window = None if most is None else max(4 * most, 64)
+        registered = False
         while True:
-            picked, window_full = _pick(conn, {**params, "window": window})
-            if window is None or not window_full or len(picked) >= (most or 0):
+            picked = _pick(conn, {**params, "window": window})
+            if picked.ungrouped and not registered:
+                # Jobs whose group has no row yet: create the rows, then pick again.
+                conn.execute(_REGISTER_CLAIM_GROUPS, {"job_ids": picked.ungrouped})
+                registered = True
+                continue
+            if window is None or not picked.window_full or len(picked.job_ids) >= (most or 0):
                 break
             window *= 4
-        if not picked:
+        if not picked.job_ids:
             return []
         return rows(
             conn,
             _MOVE_CLAIMED_JOBS,
             {
-                "job_ids": picked,
+                "job_ids": picked.job_ids,
+                "owners": picked.owners,
+                "targets": picked.targets,
                 "max_active": MAX_ACTIVE_JOBS_PER_USER_PER_RESOURCE,
                 "max_queuing_time": MAX_QUEUING_TIME,
                 "zone": params["zone"],
@@ -118,16 +134,24 @@ def claim_circuit_jobs(
         )
 
 
-def _pick(conn: Conn, params: Mapping[str, object]) -> tuple[list[int], bool]:
-    """Run the claim's first statement: the picked job ids and whether its window was full."""
-    with conn.cursor() as cur:
+@dataclass(frozen=True)
+class _Picked:
+    """What the claim's first statement picked, and under which (locked) groups."""
+
+    job_ids: list[int]
+    owners: list[str]
+    targets: list[str]
+    window_full: bool
+    ungrouped: list[int]
+
+
+def _pick(conn: Conn, params: Mapping[str, object]) -> _Picked:
+    """Run the claim's first statement."""
+    with conn.cursor(row_factory=class_row(_Picked)) as cur:
         # Never prepared: the filters that are NULL decide the plan (see execute.rows).
         cur.execute(_LOCK_CLAIM_GROUPS, params, prepare=False)
         found = cur.fetchone()
-    if found is None:
-        return [], False
-    job_ids, window_full = found
-    return list(job_ids), bool(window_full)
+    return found if found is not None else _Picked([], [], [], False, [])
 
 
 def claim_hamiltonian_jobs(conn: Conn, limit: int | None = None) -> list[HamiltonianJob]:
@@ -165,18 +189,26 @@ def is_within_active_job_limit(conn: Conn, job: CircuitJob) -> bool:
     """
     if not isinstance(job, CircuitJob):
         raise InvalidArgument(f"job must be a CircuitJob, not {type(job).__name__}")
+    if conn.autocommit:
+        raise InvalidArgument(
+            "is_within_active_job_limit needs the caller's transaction: on an autocommit "
+            "connection the group lock would end with the call, before the caller acts on the "
+            "answer"
+        )
     _require_read_committed(conn)
-    group = {"owner": job.owner, "target_specification": job.target_specification}
-    with transaction(conn):
-        conn.execute(_LOCK_CLAIM_GROUP, group)
-        waiting = integer(conn, _COUNT_WAITING_IN_GROUP, {**group, "job_id": job.id})
+    group = {"owner": str(job.owner), "target_specification": str(job.target_specification)}
+    conn.execute(_LOCK_CLAIM_GROUP, group)
+    waiting = integer(conn, _COUNT_WAITING_IN_GROUP, {**group, "job_id": job.id})
     return waiting < MAX_ACTIVE_JOBS_PER_USER_PER_RESOURCE
 
 
 def _require_read_committed(conn: Conn) -> None:
-    level = conn.isolation_level
-    if level is not None and level != psycopg.IsolationLevel.READ_COMMITTED:
+    """Refuse a transaction that is not READ COMMITTED, asking the server: the driver's
+    ``isolation_level`` is None when a server, database or role default or a SET TRANSACTION
+    chose the level."""
+    level = value(conn, _TRANSACTION_ISOLATION, {})
+    if level != "read committed":
         raise InvalidArgument(
-            f"claims need a READ COMMITTED transaction, not {level.name}: "
+            f"claims need a READ COMMITTED transaction, not {str(level).upper()}: "
             "a snapshot older than the claim's locks would miss other claims"
         )

@@ -80,6 +80,9 @@ def open_pool(conninfo: str, settings: PoolSettings) -> ConnectionPool:
     """Open a pool and wait for its first connection; DatabaseUnavailable if none comes."""
 
     def configure(conn: psycopg.Connection) -> None:
+        # Pinned: every transaction of the pool begins READ COMMITTED, whatever the server's,
+        # database's or role's default, which a claim's second statement relies on.
+        conn.isolation_level = psycopg.IsolationLevel.READ_COMMITTED
         conn.execute(
             query("apply_session_settings"),
             {

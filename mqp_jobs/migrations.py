@@ -4,8 +4,9 @@
 them all and does nothing); later files add the package's own objects. A file whose name ends
 in ``_concurrently`` holds only ``CREATE INDEX CONCURRENTLY`` statements: they run one by one
 outside any transaction, so the portal keeps writing while a large table is indexed. The other
-files run in one transaction, with a lock timeout, so a failure leaves nothing behind and a
-long transaction of the portal makes the migration give up instead of stalling the portal.
+files run each in a transaction of its own, with a lock timeout, so a failing file leaves
+nothing of itself behind and a long transaction of the portal makes the migration give up
+instead of stalling the portal.
 """
 
 from __future__ import annotations
@@ -145,13 +146,12 @@ def _hold_lock(conn: Conn, wait: float) -> None:
         time.sleep(0.1)
 
 
-def _run_in_transaction(conn: Conn, batch: list[Migration], lock_timeout: float) -> None:
+def _run_in_transaction(conn: Conn, migration: Migration, lock_timeout: float) -> None:
     with conn.transaction():
         conn.execute(_LOCK_TIMEOUT, {"lock_timeout": f"{round(lock_timeout * 1000)}ms"})
-        for migration in batch:
-            # A migration file is package source, executed as a script of statements.
-            conn.execute(migration.statements()[0])
-            conn.execute(_RECORD, {"version": migration.version, "name": migration.name})
+        # A migration file is package source, executed as a script of statements.
+        conn.execute(migration.statements()[0])
+        conn.execute(_RECORD, {"version": migration.version, "name": migration.name})
 
 
 def _run_concurrently(conn: Conn, migration: Migration) -> None:
@@ -187,18 +187,14 @@ def migrate(
                 applied = _applied(conn)
                 todo = [m for m in pending if m.version not in applied]
                 done: list[int] = []
-                batch: list[Migration] = []
-                for migration in [*todo, None]:
-                    if migration is not None and not migration.concurrent:
-                        batch.append(migration)
-                        continue
-                    if batch:
-                        _run_in_transaction(conn, batch, lock_timeout)
-                        done += [m.version for m in batch]
-                        batch = []
-                    if migration is not None:
+                for migration in todo:
+                    # Each file commits on its own: the portal's tables (0001) are settled
+                    # before 0002 reads them, so no lock 0001 takes lasts through that read.
+                    if migration.concurrent:
                         _run_concurrently(conn, migration)
-                        done.append(migration.version)
+                    else:
+                        _run_in_transaction(conn, migration, lock_timeout)
+                    done.append(migration.version)
                 return done
             finally:
                 if not conn.closed and not conn.broken:

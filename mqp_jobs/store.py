@@ -182,7 +182,7 @@ class JobStore:
 
     def _claim(self, where: ClaimFilter, limit: int | None) -> list[CircuitJob]:
         with self.connection() as conn:
-            return claims.claim_circuit_jobs(conn, where, limit)
+            return claims.claim_circuit_jobs(conn, where, limit, own_connection=True)
 
     def fetch_all_pending_jobs(self, *, limit: int | None = None) -> list[CircuitJob]:
         return self._claim(ClaimFilter(), limit)

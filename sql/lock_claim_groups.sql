@@ -53,10 +53,17 @@ placed AS (
     FROM candidate AS c
 ),
 waiting AS (
-    SELECT w.owner, w.target_specification, count(*) AS jobs
-    FROM circuit_job AS w
-    WHERE w.status = 'WAITING'
-    GROUP BY w.owner, w.target_specification
+    -- WAITING jobs of the candidates' groups only, counted along the WAITING index: a claim
+    -- reads the WAITING jobs of the groups it looks at, not those of every group.
+    SELECT g.owner, g.target_specification, w.jobs
+    FROM (SELECT DISTINCT c.owner, c.target_specification FROM candidate AS c) AS g
+    CROSS JOIN LATERAL (
+        SELECT count(*) AS jobs
+        FROM circuit_job AS w
+        WHERE w.status = 'WAITING'
+          AND w.owner = g.owner
+          AND w.target_specification = g.target_specification
+    ) AS w
 ),
 eligible AS (
     SELECT p.id, p.owner, p.target_specification, p.timestamp_submitted, p.place
@@ -76,19 +83,43 @@ locked AS (
     ORDER BY e.timestamp_submitted, e.id
     LIMIT %(limit)s
     FOR UPDATE OF g SKIP LOCKED
+),
+picked AS (
+    SELECT e.id, e.owner, e.target_specification, e.timestamp_submitted
+    FROM eligible AS e
+    JOIN locked AS l USING (owner, target_specification)
+    ORDER BY e.timestamp_submitted, e.id
+    LIMIT %(limit)s
 )
 SELECT
-    -- The picked jobs, oldest first, and whether the window held as many candidates as it
-    -- could (then jobs beyond it may have been eligible too).
+    -- The picked jobs, oldest first, with the group each was picked under (the second
+    -- statement moves a job only if it is still in that group, the one this claim locked).
     coalesce(
-        (SELECT array_agg(picked.id ORDER BY picked.timestamp_submitted, picked.id)
-         FROM (
-             SELECT e.id, e.timestamp_submitted
-             FROM eligible AS e
-             JOIN locked AS l USING (owner, target_specification)
-             ORDER BY e.timestamp_submitted, e.id
-             LIMIT %(limit)s
-         ) AS picked),
+        (SELECT array_agg(p.id ORDER BY p.timestamp_submitted, p.id) FROM picked AS p),
         '{}'::bigint[]
     ) AS job_ids,
-    (SELECT count(*) FROM candidate) >= %(window)s AS window_full
+    coalesce(
+        (SELECT array_agg(p.owner ORDER BY p.timestamp_submitted, p.id) FROM picked AS p),
+        '{}'::text[]
+    ) AS owners,
+    coalesce(
+        (SELECT array_agg(p.target_specification ORDER BY p.timestamp_submitted, p.id)
+         FROM picked AS p),
+        '{}'::text[]
+    ) AS targets,
+    -- Whether the window held as many candidates as it could (then jobs beyond it may have
+    -- been eligible too).
+    (SELECT count(*) FROM candidate) >= %(window)s AS window_full,
+    -- Eligible jobs whose group has no row to lock (inserted with triggers disabled, or while
+    -- the schema was being adopted): the caller creates their rows and picks again, so no job
+    -- depends on a row that something else had to create.
+    coalesce(
+        (SELECT array_agg(e.id)
+         FROM eligible AS e
+         WHERE e.place = 1
+           AND NOT EXISTS (
+               SELECT FROM claim_group AS g
+               WHERE g.owner = e.owner AND g.target_specification = e.target_specification
+           )),
+        '{}'::bigint[]
+    ) AS ungrouped

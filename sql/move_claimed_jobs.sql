@@ -4,14 +4,22 @@
 -- another claimer committed for these groups; no claimer can add one until this transaction
 -- ends. Moves the picked jobs still PENDING that the limit allows, and returns them oldest
 -- first.
-WITH picked AS (
+WITH given AS (
+    SELECT *
+    FROM unnest(%(job_ids)s::bigint[], %(owners)s::text[], %(targets)s::text[])
+        AS g (id, owner, target_specification)
+),
+picked AS (
     -- FOR UPDATE re-reads a job changed since the snapshot (say, cancelled) and drops it if it
     -- is no longer PENDING; SKIP LOCKED passes over one that a cancel is changing right now.
+    -- A job whose owner or target changed since the first statement is in a group this claim
+    -- did not lock: the join on the group it was picked under drops it too.
     -- The hold rule is applied again, in case maintenance began since the first statement.
     SELECT j.id, j.owner, j.target_specification, j.timestamp_submitted
     FROM circuit_job AS j
-    WHERE j.id = ANY (%(job_ids)s::bigint[])
-      AND j.status = 'PENDING'
+    JOIN given AS g
+      ON g.id = j.id AND g.owner = j.owner AND g.target_specification = j.target_specification
+    WHERE j.status = 'PENDING'
       AND NOT (
           j.queued
           AND j.timestamp_submitted > (statement_timestamp() AT TIME ZONE %(zone)s) - make_interval(secs => %(max_queuing_time)s)
@@ -23,15 +31,10 @@ WITH picked AS (
       )
     FOR UPDATE OF j SKIP LOCKED
 ),
-waiting AS (
-    SELECT w.owner, w.target_specification, count(*) AS jobs
-    FROM circuit_job AS w
-    JOIN (SELECT DISTINCT owner, target_specification FROM picked) AS g
-      USING (owner, target_specification)
-    WHERE w.status = 'WAITING'
-    GROUP BY w.owner, w.target_specification
-),
 admitted AS (
+    -- A job's place in its group's line among the picked, plus the group's WAITING jobs,
+    -- counted per job along the WAITING index (a few rows each): the cost stays proportional to
+    -- the jobs picked, whatever plan the row estimates lead to.
     SELECT p.id
     FROM (
         SELECT picked.*,
@@ -41,8 +44,14 @@ admitted AS (
                ) AS place
         FROM picked
     ) AS p
-    LEFT JOIN waiting AS w USING (owner, target_specification)
-    WHERE p.place + coalesce(w.jobs, 0) <= %(max_active)s
+    CROSS JOIN LATERAL (
+        SELECT count(*) AS jobs
+        FROM circuit_job AS w
+        WHERE w.status = 'WAITING'
+          AND w.owner = p.owner
+          AND w.target_specification = p.target_specification
+    ) AS w
+    WHERE p.place + w.jobs <= %(max_active)s
 ),
 moved AS (
     UPDATE circuit_job AS j

@@ -72,6 +72,8 @@ def test_the_claim_reads_pending_jobs_through_the_partial_index(
         "move_claimed_jobs",
         {
             "job_ids": [1, 2, 3],
+            "owners": ["alice"] * 3,
+            "targets": ["t"] * 3,
             "max_active": 2,
             "max_queuing_time": MAX_QUEUING_TIME,
             "zone": "UTC",

@@ -339,6 +339,8 @@ def test_maintenance_that_begins_during_a_claim_still_holds_queued_jobs(
             query("move_claimed_jobs"),
             {
                 "job_ids": [held.id, free.id],
+                "owners": [held.owner, free.owner],
+                "targets": [held.target_specification, free.target_specification],
                 "max_active": MAX_ACTIVE_JOBS_PER_USER_PER_RESOURCE,
                 "max_queuing_time": MAX_QUEUING_TIME,
                 "zone": "UTC",
@@ -346,3 +348,127 @@ def test_maintenance_that_begins_during_a_claim_still_holds_queued_jobs(
             CircuitJob,
         )
     assert ids(moved) == [free.id]
+
+
+@pytest.mark.parametrize("how", ["database default", "role default", "set transaction"])
+def test_an_isolation_level_the_driver_does_not_know_is_refused(
+    store: JobStore, portal: Portal, conninfo: str, db: psycopg.Connection, how: str
+) -> None:
+    """The level may come from the server, the database, the role or SET TRANSACTION: the
+    driver then reports None, so the claim asks the server."""
+    job = submit(store, portal)
+    name = db.info.dbname
+    if how == "database default":
+        db.execute(
+            psycopg.sql.SQL("ALTER DATABASE {} SET default_transaction_isolation = {}").format(
+                psycopg.sql.Identifier(name), psycopg.sql.Literal("repeatable read")
+            )
+        )
+    elif how == "role default":
+        db.execute(
+            psycopg.sql.SQL(
+                "ALTER ROLE {} IN DATABASE {} SET default_transaction_isolation = {}"
+            ).format(
+                psycopg.sql.Identifier(db.info.user),
+                psycopg.sql.Identifier(name),
+                psycopg.sql.Literal("repeatable read"),
+            )
+        )
+    try:
+        with psycopg.connect(conninfo) as qdb:
+            assert qdb.isolation_level is None
+            if how == "set transaction":
+                qdb.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            with pytest.raises(InvalidArgument, match="READ COMMITTED transaction, not REPEATABLE READ"):
+                JobStore.filter_queued_if_offline_and_fetch(qdb, [job])
+        with psycopg.connect(conninfo) as qdb:
+            if how == "set transaction":
+                qdb.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            with pytest.raises(InvalidArgument, match="READ COMMITTED"):
+                JobStore.is_within_active_job_limit(qdb, job)
+        # The package's own connections pin READ COMMITTED whatever the defaults say.
+        fresh = JobStore(conninfo)
+        try:
+            assert ids(fresh.fetch_all_pending_jobs()) == [job.id]
+            with fresh.connection() as conn:
+                level = conn.execute("SHOW transaction_isolation").fetchone()
+            assert level == ("read committed",)
+        finally:
+            fresh.close()
+    finally:
+        db.execute(
+            psycopg.sql.SQL("ALTER DATABASE {} RESET default_transaction_isolation").format(
+                psycopg.sql.Identifier(name)
+            )
+        )
+        db.execute(
+            psycopg.sql.SQL(
+                "ALTER ROLE {} IN DATABASE {} RESET default_transaction_isolation"
+            ).format(psycopg.sql.Identifier(db.info.user), psycopg.sql.Identifier(name))
+        )
+
+
+def test_a_job_moved_to_another_group_between_the_claims_statements_stays_pending(
+    store: JobStore, portal: Portal, db: psycopg.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The portal re-targets a picked job with plain SQL after the claim locked its group and
+    before the claim moves it; the new group is full. Moving it would make three WAITING."""
+    from mqp_jobs import claims
+
+    full = [submit(store, portal, target_spec=portal.sim_target) for _ in range(2)]
+    store.fetch_all_pending_jobs()
+    picked = submit(store, portal)
+    original = claims._pick
+
+    def pick_then_retarget(conn: psycopg.Connection, params: dict[str, object]) -> object:
+        found = original(conn, params)
+        db.execute(
+            "UPDATE circuit_job SET target_specification = %s WHERE id = %s",
+            (portal.sim_target, picked.id),
+        )
+        return found
+
+    monkeypatch.setattr(claims, "_pick", pick_then_retarget)
+    assert store.fetch_all_pending_jobs() == []
+    monkeypatch.undo()
+    assert db.execute(
+        "SELECT count(*) FROM circuit_job WHERE status = 'WAITING' AND owner = %s"
+        " AND target_specification = %s",
+        (portal.alice, portal.sim_target),
+    ).fetchone() == (2,)
+    assert {job.id for job in store.fetch_all_waiting_jobs()} == {job.id for job in full}
+    # Once the group has room, the job is claimed as usual.
+    store.complete_job_with_result(full[0].id, "r", portal.qpu, "c")
+    assert ids(store.fetch_all_pending_jobs()) == [picked.id]
+
+
+def test_is_within_active_job_limit_refuses_an_autocommit_connection(
+    store: JobStore, portal: Portal, conninfo: str
+) -> None:
+    job = submit(store, portal)
+    with psycopg.connect(conninfo, autocommit=True) as qdb:
+        with pytest.raises(InvalidArgument, match="autocommit"):
+            JobStore.is_within_active_job_limit(qdb, job)
+
+
+@pytest.mark.parametrize("how", ["triggers disabled", "group row deleted"])
+def test_a_job_without_a_claim_group_row_is_still_claimed(
+    store: JobStore, portal: Portal, db: psycopg.Connection, how: str
+) -> None:
+    """A bulk load with triggers off, or a job submitted while the schema was being adopted,
+    has no group row; the claim creates it instead of passing the job over silently."""
+    if how == "triggers disabled":
+        db.execute("SET session_replication_role = replica")
+        db.execute(
+            "INSERT INTO circuit_job (shots, circuit, circuit_format, owner, budget,"
+            " target_specification) VALUES (1, 'c', 'q', %s, %s, %s)",
+            (portal.bob, portal.bob_budget, portal.qpu_target),
+        )
+        db.execute("SET session_replication_role = origin")
+    else:
+        submit(store, portal, by=portal.bob)
+        db.execute("DELETE FROM claim_group")
+    assert db.execute("SELECT count(*) FROM claim_group").fetchone() == (0,)
+    claimed = store.fetch_all_pending_jobs()
+    assert [job.owner for job in claimed] == [portal.bob]
+    assert db.execute("SELECT owner FROM claim_group").fetchall() == [(portal.bob,)]
