@@ -379,7 +379,8 @@ def test_an_isolation_level_the_driver_does_not_know_is_refused(
             assert qdb.isolation_level is None
             if how == "set transaction":
                 qdb.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            with pytest.raises(InvalidArgument, match="READ COMMITTED transaction, not REPEATABLE READ"):
+            refused = "READ COMMITTED transaction, not REPEATABLE READ"
+            with pytest.raises(InvalidArgument, match=refused):
                 JobStore.filter_queued_if_offline_and_fetch(qdb, [job])
         with psycopg.connect(conninfo) as qdb:
             if how == "set transaction":
@@ -446,9 +447,11 @@ def test_is_within_active_job_limit_refuses_an_autocommit_connection(
     store: JobStore, portal: Portal, conninfo: str
 ) -> None:
     job = submit(store, portal)
-    with psycopg.connect(conninfo, autocommit=True) as qdb:
-        with pytest.raises(InvalidArgument, match="autocommit"):
-            JobStore.is_within_active_job_limit(qdb, job)
+    with (
+        psycopg.connect(conninfo, autocommit=True) as qdb,
+        pytest.raises(InvalidArgument, match="autocommit"),
+    ):
+        JobStore.is_within_active_job_limit(qdb, job)
 
 
 @pytest.mark.parametrize("how", ["triggers disabled", "group row deleted"])
