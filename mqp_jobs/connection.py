@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import psycopg
 from psycopg import errors as pg_errors
 from psycopg import pq
-from psycopg.conninfo import conninfo_to_dict
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg_pool import ConnectionPool
 
 from mqp_jobs.errors import DatabaseUnavailable, InvalidArgument
@@ -30,9 +30,24 @@ class PoolSettings:
     application_name: str = "mqp_jobs"
 
 
+PORTAL_ENV = ("QUANTUM_DB_USER", "QUANTUM_DB_PASS", "QUANTUM_DB_HOST")
+PORTAL_DATABASE = "quantumdb"
+"""The portal's services find their database by these variables and this name."""
+
+
+def _portal_conninfo() -> str:
+    """The portal's own settings, where any of $QUANTUM_DB_* is set; else ''."""
+    user, password, host = (os.environ.get(name) for name in PORTAL_ENV)
+    if not (user or password or host):
+        return ""
+    return make_conninfo(dbname=PORTAL_DATABASE, user=user, password=password, host=host)
+
+
 def resolve_conninfo(conninfo: str | None) -> str:
-    """The conninfo to use: the argument, else $MQP_DATABASE_URL, else '' (libpq defaults)."""
-    chosen = conninfo if conninfo is not None else os.environ.get(ENV_URL, "")
+    """The conninfo to use: the argument, else $MQP_DATABASE_URL, else the portal's own
+    $QUANTUM_DB_USER/$QUANTUM_DB_PASS/$QUANTUM_DB_HOST with database quantumdb, else ''
+    (libpq's defaults)."""
+    chosen = conninfo if conninfo is not None else os.environ.get(ENV_URL) or _portal_conninfo()
     try:
         conninfo_to_dict(chosen)
     except psycopg.ProgrammingError as exc:

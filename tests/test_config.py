@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 from conftest import Portal
+from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import ConnectionPool
 
 import mqp_jobs
@@ -42,6 +43,30 @@ def test_the_default_store_reads_mqp_database_url(
     finally:
         mqp_jobs.close()
     assert db.execute('SELECT identity FROM "user"').fetchall() == [("dave",)]
+
+
+def test_without_mqp_database_url_the_portals_variables_are_honoured(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from mqp_jobs.connection import resolve_conninfo
+
+    monkeypatch.delenv("MQP_DATABASE_URL", raising=False)
+    monkeypatch.setenv("QUANTUM_DB_USER", "portal")
+    monkeypatch.setenv("QUANTUM_DB_PASS", "s3cret word")
+    monkeypatch.setenv("QUANTUM_DB_HOST", "db.portal.example")
+    assert conninfo_to_dict(resolve_conninfo(None)) == {
+        "dbname": "quantumdb",
+        "user": "portal",
+        "password": "s3cret word",
+        "host": "db.portal.example",
+    }
+    # $MQP_DATABASE_URL, then an explicit argument, take precedence.
+    monkeypatch.setenv("MQP_DATABASE_URL", "dbname=elsewhere")
+    assert resolve_conninfo(None) == "dbname=elsewhere"
+    assert resolve_conninfo("dbname=mine") == "dbname=mine"
+    for name in ("MQP_DATABASE_URL", "QUANTUM_DB_USER", "QUANTUM_DB_PASS", "QUANTUM_DB_HOST"):
+        monkeypatch.delenv(name)
+    assert resolve_conninfo(None) == ""
 
 
 def test_a_callers_pool_is_used_and_left_open(conninfo: str, portal: Portal) -> None:
