@@ -45,6 +45,7 @@ _GRANTS = [
     for name in (
         "grant_schema_usage",
         "grant_table_access",
+        "grant_token_usage_read",
         "grant_event_log_append",
         "grant_sequence_usage",
     )
@@ -60,6 +61,7 @@ PORTAL_TABLES = (
     "target_specification",
     "circuit_job",
     "hamiltonian_job",
+    "token_usage",
 )
 """The portal's tables the job package reads or writes (migration 0001 creates the missing)."""
 

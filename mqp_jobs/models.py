@@ -99,8 +99,6 @@ def _job_row_factory(model: type[Job]) -> Callable[[Cursor[Any]], RowMaker[Job]]
 class _Serialised:
     """``to_dict()``: the old entities' flat shape, one key per column of the portal's table."""
 
-    NO_COLUMN: ClassVar[dict[str, None]] = {}
-
     def to_dict(self) -> dict[str, object]:
         """Every column by name; related rows as their key (``None`` when unset), absent
         text ``''``, times as naive datetimes: what the dashboard hands to its JSON encoder."""
@@ -108,7 +106,7 @@ class _Serialised:
         for f in fields(self):  # type: ignore[arg-type]
             found = getattr(self, f.name)
             flat[f.name] = str(found) if isinstance(found, str) else found
-        return {**flat, **self.NO_COLUMN}
+        return flat
 
 
 @dataclass(frozen=True)
@@ -132,10 +130,9 @@ class CircuitJob(_Serialised):
     target_specification: TargetRef
     executed_circuit: str
     queued: bool
+    token_usage: int | None
+    """The token module's usage row that paid for the job (the old entity's reverse link)."""
 
-    # The old entity's reverse link to the token module's usage row; the job package does not
-    # read that module's table (see the README's "What changed").
-    NO_COLUMN: ClassVar[dict[str, None]] = {"token_usage": None}
     row_factory: ClassVar[Callable[[Cursor[Any]], RowMaker[CircuitJob]]]
 
 

@@ -25,7 +25,11 @@ _WAITING_HAMILTONIAN = query("fetch_all_waiting_hamiltonian_jobs")
 
 MAX_JOBS_PER_PAGE = 1000
 
-PAGE_ORDER_COLUMNS = {f.name: sql.Identifier(f.name) for f in fields(CircuitJob)}
+PAGE_ORDER_COLUMNS = {
+    f.name: sql.Identifier(f.name)
+    for f in fields(CircuitJob)
+    if f.name != "token_usage"  # read from the token module's table, not a job column
+}
 """Columns a dashboard page may be sorted by: every column of the job table, by its own name
 (any case); ``date`` is an alias of timestamp_submitted."""
 

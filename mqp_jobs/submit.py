@@ -33,11 +33,20 @@ _JOB_FIELDS = (
 )
 
 
+def _key(value: object, attribute: str) -> object:
+    """A reference given as its key, or as an object holding the key (the portal's ORM entity,
+    such as a Budget with its ``name``), as the old module accepted both."""
+    if isinstance(value, str):
+        return value
+    found = getattr(value, attribute, None)
+    return found if isinstance(found, str) else value
+
+
 def _references(owner: object, budget: object, target_spec: object) -> dict[str, str]:
     return {
-        "owner": check.text(owner, "owner", InvalidJob),
-        "budget": check.text(budget, "budget", InvalidJob),
-        "target_spec": check.text(target_spec, "target_spec", InvalidJob),
+        "owner": check.text(_key(owner, "identity"), "owner", InvalidJob),
+        "budget": check.text(_key(budget, "name"), "budget", InvalidJob),
+        "target_spec": check.text(_key(target_spec, "name"), "target_spec", InvalidJob),
     }
 
 

@@ -28,5 +28,6 @@ WITH created AS (
     ORDER BY given.place
     RETURNING *
 )
-SELECT created.*, t.resource_name AS target_resource_name
+SELECT created.*, t.resource_name AS target_resource_name,
+       (SELECT min(u.id) FROM token_usage AS u WHERE u.job = created.id) AS token_usage
 FROM created JOIN target_specification AS t ON t.name = created.target_specification

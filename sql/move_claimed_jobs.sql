@@ -60,6 +60,7 @@ moved AS (
     WHERE j.id = a.id
     RETURNING j.*
 )
-SELECT moved.*, t.resource_name AS target_resource_name
+SELECT moved.*, t.resource_name AS target_resource_name,
+       (SELECT min(u.id) FROM token_usage AS u WHERE u.job = moved.id) AS token_usage
 FROM moved LEFT JOIN target_specification AS t ON t.name = moved.target_specification
 ORDER BY moved.timestamp_submitted, moved.id

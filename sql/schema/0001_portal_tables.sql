@@ -151,3 +151,15 @@ CREATE INDEX IF NOT EXISTS "idx_hamiltonian_job__executed_resource"
 CREATE INDEX IF NOT EXISTS "idx_hamiltonian_job__owner" ON "hamiltonian_job" ("owner");
 CREATE INDEX IF NOT EXISTS "idx_hamiltonian_job__target_specification"
     ON "hamiltonian_job" ("target_specification");
+
+-- The token module's accounting of which token paid for a job. The job package only reads it
+-- (a job's `token_usage` key in to_dict(), as the old entity gave it); the foreign key to the
+-- token module's own table stays that module's.
+CREATE TABLE IF NOT EXISTS "token_usage" (
+    "id" serial PRIMARY KEY,
+    "job" integer NOT NULL
+        CONSTRAINT "fk_token_usage__job" REFERENCES "circuit_job" ("id"),
+    "token" text NOT NULL
+);
+CREATE INDEX IF NOT EXISTS "idx_token_usage__job" ON "token_usage" ("job");
+CREATE INDEX IF NOT EXISTS "idx_token_usage__token" ON "token_usage" ("token");

@@ -148,24 +148,47 @@ ALTER TABLE target_specification
     ALTER COLUMN quantum_technology SET DEFAULT '',
     ALTER COLUMN resource_name SET DEFAULT '';
 
--- The package's rules for job rows. NOT VALID: they bind every row written from now on, while
--- rows the portal wrote before are kept as they are (migrate reports the ones that break a
--- rule, see adoption_findings). Adding a NOT VALID check reads no row.
-ALTER TABLE circuit_job
-    ADD CONSTRAINT mqp_circuit_job_status
-        CHECK (status IN ('PENDING', 'WAITING', 'COMPLETED', 'CANCELLED', 'FAILED')) NOT VALID,
-    ADD CONSTRAINT mqp_circuit_job_shots CHECK (shots > 0) NOT VALID,
-    ADD CONSTRAINT mqp_circuit_job_circuit CHECK (circuit ~ '[^[:space:]]') NOT VALID,
-    ADD CONSTRAINT mqp_circuit_job_circuit_format
-        CHECK (circuit_format ~ '[^[:space:]]') NOT VALID;
-ALTER TABLE hamiltonian_job
-    ADD CONSTRAINT mqp_hamiltonian_job_status
-        CHECK (status IN ('PENDING', 'WAITING', 'COMPLETED', 'CANCELLED', 'FAILED')) NOT VALID,
-    ADD CONSTRAINT mqp_hamiltonian_job_interaction_str
-        CHECK (interaction_str ~ '[^[:space:]]') NOT VALID,
-    ADD CONSTRAINT mqp_hamiltonian_job_coefficients_str
-        CHECK (coefficients_str ~ '[^[:space:]]') NOT VALID,
-    ADD CONSTRAINT mqp_hamiltonian_job_epochs CHECK (epochs >= 0);
+-- The package's rules for job rows, binding what is written from now on: every new row, and
+-- every column an UPDATE sets. Rows the portal wrote before that break a rule are kept as they
+-- are (migrate reports them, see adoption_findings), and the portal's ORM may still update
+-- their other columns: a CHECK constraint, even NOT VALID, would be checked again on every
+-- update of such a row and refuse it. The WHEN condition is evaluated without calling the
+-- function, so a row that keeps the rules costs no function call.
+CREATE FUNCTION job_rule_broken() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'a % row must have %', TG_TABLE_NAME, TG_ARGV[0]
+        USING ERRCODE = 'check_violation';
+END
+$$;
+
+CREATE TRIGGER circuit_job_rule_status BEFORE INSERT OR UPDATE OF status ON circuit_job
+    FOR EACH ROW
+    WHEN (NEW.status NOT IN ('PENDING', 'WAITING', 'COMPLETED', 'CANCELLED', 'FAILED'))
+    EXECUTE FUNCTION job_rule_broken('a known status');
+CREATE TRIGGER circuit_job_rule_shots BEFORE INSERT OR UPDATE OF shots ON circuit_job
+    FOR EACH ROW WHEN (NEW.shots <= 0)
+    EXECUTE FUNCTION job_rule_broken('a positive number of shots');
+CREATE TRIGGER circuit_job_rule_circuit BEFORE INSERT OR UPDATE OF circuit ON circuit_job
+    FOR EACH ROW WHEN (NEW.circuit !~ '[^[:space:]]')
+    EXECUTE FUNCTION job_rule_broken('a circuit');
+CREATE TRIGGER circuit_job_rule_circuit_format
+    BEFORE INSERT OR UPDATE OF circuit_format ON circuit_job
+    FOR EACH ROW WHEN (NEW.circuit_format !~ '[^[:space:]]')
+    EXECUTE FUNCTION job_rule_broken('a circuit format');
+CREATE TRIGGER hamiltonian_job_rule_status BEFORE INSERT OR UPDATE OF status ON hamiltonian_job
+    FOR EACH ROW
+    WHEN (NEW.status NOT IN ('PENDING', 'WAITING', 'COMPLETED', 'CANCELLED', 'FAILED'))
+    EXECUTE FUNCTION job_rule_broken('a known status');
+CREATE TRIGGER hamiltonian_job_rule_interaction_str
+    BEFORE INSERT OR UPDATE OF interaction_str ON hamiltonian_job
+    FOR EACH ROW WHEN (NEW.interaction_str !~ '[^[:space:]]')
+    EXECUTE FUNCTION job_rule_broken('an interaction string');
+CREATE TRIGGER hamiltonian_job_rule_coefficients_str
+    BEFORE INSERT OR UPDATE OF coefficients_str ON hamiltonian_job
+    FOR EACH ROW WHEN (NEW.coefficients_str !~ '[^[:space:]]')
+    EXECUTE FUNCTION job_rule_broken('a coefficients string');
+-- The hybrid columns are new: every row keeps this rule, so it is a plain constraint.
+ALTER TABLE hamiltonian_job ADD CONSTRAINT mqp_hamiltonian_job_epochs CHECK (epochs >= 0);
 
 CREATE TRIGGER circuit_job_created AFTER INSERT ON circuit_job
     REFERENCING NEW TABLE AS new_rows

@@ -173,7 +173,7 @@ def define_portal_entities(db: orm.Database) -> None:
         token_usage = orm.Optional("TokenUsage")
         executed_circuit = orm.Optional(str)
         queued = orm.Required(bool, default=False)
-        timestamp_data = orm.Optional("TimestampData")
+        timestamp_data = orm.Set("TimestampData")
 
     class HamiltonianJob(db.Entity):  # type: ignore[name-defined]
         _table_ = "hamiltonian_job"

@@ -19,10 +19,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import pytest
 from pony.orm import db_session, flush
 
-import mqp_jobs
 from mqp_jobs import (
     cancel_job,
     complete_job_with_result,
@@ -211,12 +209,6 @@ def test_fetch_result_by_job_id_and_identity(seeded_db):
     assert fetch_result_by_job_id_and_identity(valid_job_id, "") is None
 
 
-@pytest.mark.xfail(
-    raises=mqp_jobs.InvalidJob,
-    strict=True,
-    reason="the old test passes the ORM's Budget and TargetSpecification entities;"
-    " the package takes their names (CONTRACT section 2)",
-)
 def test_create_job(seeded_db):
     """
     Tests whether `create_job` creates a CircuitJob with the expected fields and relations.
