@@ -11,12 +11,40 @@ class DatabaseUnavailable(MqpJobsError):
     """The database could not be reached; the message names the host, port and database."""
 
 
+class CommitOutcomeUnknown(DatabaseUnavailable):
+    """The connection was lost while committing: the change may or may not have been stored.
+    Read the job back before acting again (a retried completion with the same values is a
+    no-op)."""
+
+
+class PoolExhausted(MqpJobsError, TimeoutError):
+    """Every connection of the pool stayed in use for the whole connect timeout."""
+
+
+class Conflict(MqpJobsError):
+    """The database aborted the call to resolve a conflict with another transaction
+    (serialization failure, deadlock); nothing was changed and the call may be retried."""
+
+
+class SchemaMissing(MqpJobsError):
+    """The database has no mqp_jobs schema (or an incomplete one): run ``mqp-jobs migrate``."""
+
+
+class InternalError(MqpJobsError):
+    """The database answered in a way the package does not expect; a defect to report."""
+
+
 class JobNotFound(MqpJobsError, LookupError):
     """No job has the given id."""
 
 
 class InvalidTransition(MqpJobsError):
     """The job's status does not allow the requested change; nothing was changed."""
+
+
+class StaleAttempt(InvalidTransition):
+    """The runner's claim is no longer the job's: the job was requeued and claimed again, so
+    this runner's result or failure is refused; nothing was changed."""
 
 
 class InvalidArgument(MqpJobsError, ValueError):
@@ -29,6 +57,11 @@ class InvalidQuery(InvalidArgument):
 
 class InvalidJob(InvalidArgument):
     """A job's fields are missing or malformed."""
+
+
+class ValueTooLarge(InvalidArgument):
+    """A value exceeds what the database can store or index (for example, a name of
+    thousands of characters)."""
 
 
 class UnknownOwner(MqpJobsError):
