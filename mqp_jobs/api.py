@@ -205,9 +205,11 @@ def complete_job_with_result(
     executed_resource: str,
     executed_circuit: str | None,
     note: str | None = "",
+    *,
+    attempt: int | None = None,
 ) -> None:
     default_store().complete_job_with_result(
-        job_id, result, executed_resource, executed_circuit, note
+        job_id, result, executed_resource, executed_circuit, note, attempt=attempt
     )
 
 
@@ -217,9 +219,11 @@ def complete_hamiltonian_job_with_result(
     executed_resource: str,
     executed_circuit: str | None,
     note: str | None = "",
+    *,
+    attempt: int | None = None,
 ) -> None:
     default_store().complete_hamiltonian_job_with_result(
-        job_id, result, executed_resource, executed_circuit, note
+        job_id, result, executed_resource, executed_circuit, note, attempt=attempt
     )
 
 
@@ -241,12 +245,12 @@ def cancel_hamiltonian_job(job_id: int, note: str | None) -> None:
     default_store().cancel_hamiltonian_job(job_id, note)
 
 
-def fail_job(job_id: int, note: str | None) -> None:
-    default_store().fail_job(job_id, note)
+def fail_job(job_id: int, note: str | None, *, attempt: int | None = None) -> None:
+    default_store().fail_job(job_id, note, attempt=attempt)
 
 
-def fail_hamiltonian_job(job_id: int, note: str | None) -> None:
-    default_store().fail_hamiltonian_job(job_id, note)
+def fail_hamiltonian_job(job_id: int, note: str | None, *, attempt: int | None = None) -> None:
+    default_store().fail_hamiltonian_job(job_id, note, attempt=attempt)
 
 
 def update_hybrid_job(

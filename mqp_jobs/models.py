@@ -96,6 +96,10 @@ def _job_row_factory(model: type[Job]) -> Callable[[Cursor[Any]], RowMaker[Job]]
     return factory
 
 
+_PACKAGE_ONLY = frozenset({"attempt"})
+"""Columns the package adds for its own bookkeeping, not part of the old entities' shape."""
+
+
 class _Serialised:
     """``to_dict()``: the old entities' flat shape, one key per column of the portal's table."""
 
@@ -104,6 +108,8 @@ class _Serialised:
         text ``''``, times as naive datetimes: what the dashboard hands to its JSON encoder."""
         flat: dict[str, object] = {}
         for f in fields(self):  # type: ignore[arg-type]
+            if f.name in _PACKAGE_ONLY:
+                continue
             found = getattr(self, f.name)
             flat[f.name] = str(found) if isinstance(found, str) else found
         return flat
@@ -132,6 +138,8 @@ class CircuitJob(_Serialised):
     queued: bool
     token_usage: int | None
     """The token module's usage row that paid for the job (the old entity's reverse link)."""
+    attempt: int
+    """How often the job was claimed: pass it back to complete or fail it as this claim."""
 
     row_factory: ClassVar[Callable[[Cursor[Any]], RowMaker[CircuitJob]]]
 
@@ -158,6 +166,8 @@ class HamiltonianJob(_Serialised):
     epochs: int
     params: str
     parametric_circuit: str
+    attempt: int
+    """How often the job was claimed: pass it back to complete or fail it as this claim."""
 
     row_factory: ClassVar[Callable[[Cursor[Any]], RowMaker[HamiltonianJob]]]
 
@@ -175,6 +185,7 @@ class JobEvent:
     to_status: str
     at: datetime
     note: str
+    attempt: int
 
 
 @dataclass(frozen=True)

@@ -237,10 +237,15 @@ class JobStore:
         executed_resource: str,
         executed_circuit: str | None,
         note: str | None = "",
+        *,
+        attempt: int | None = None,
     ) -> None:
+        """Store a WAITING circuit job's result (→ COMPLETED). ``attempt``: the claimed job's
+        ``attempt``, so that a runner whose claim was requeued and claimed again is refused
+        (StaleAttempt) instead of storing a stale result."""
         with self.connection() as conn:
             transitions.complete(
-                conn, CIRCUIT, job_id, result, executed_resource, executed_circuit, note
+                conn, CIRCUIT, job_id, result, executed_resource, executed_circuit, note, attempt
             )
 
     def complete_hamiltonian_job_with_result(
@@ -250,15 +255,26 @@ class JobStore:
         executed_resource: str,
         executed_circuit: str | None,
         note: str | None = "",
+        *,
+        attempt: int | None = None,
     ) -> None:
+        """As complete_job_with_result, for a Hamiltonian job."""
         with self.connection() as conn:
             transitions.complete(
-                conn, HAMILTONIAN, job_id, result, executed_resource, executed_circuit, note
+                conn,
+                HAMILTONIAN,
+                job_id,
+                result,
+                executed_resource,
+                executed_circuit,
+                note,
+                attempt,
             )
 
     def complete_jobs_with_results(self, completions: Iterable[Mapping[str, object]]) -> None:
         """Complete many WAITING circuit jobs in one statement: all, or none on any refusal.
-        Each mapping: job_id, executed_resource, and optionally result, executed_circuit, note."""
+        Each mapping: job_id, executed_resource, and optionally result, executed_circuit, note,
+        attempt."""
         with self.connection() as conn:
             transitions.complete_many(conn, CIRCUIT, completions)
 
@@ -277,13 +293,18 @@ class JobStore:
         with self.connection() as conn:
             transitions.cancel(conn, HAMILTONIAN, job_id, note)
 
-    def fail_job(self, job_id: int, note: str | None) -> None:
+    def fail_job(self, job_id: int, note: str | None, *, attempt: int | None = None) -> None:
+        """A runner gives up on a WAITING circuit job (→ FAILED); ``attempt`` as for
+        complete_job_with_result."""
         with self.connection() as conn:
-            transitions.fail(conn, CIRCUIT, job_id, note)
+            transitions.fail(conn, CIRCUIT, job_id, note, attempt)
 
-    def fail_hamiltonian_job(self, job_id: int, note: str | None) -> None:
+    def fail_hamiltonian_job(
+        self, job_id: int, note: str | None, *, attempt: int | None = None
+    ) -> None:
+        """As fail_job, for a Hamiltonian job."""
         with self.connection() as conn:
-            transitions.fail(conn, HAMILTONIAN, job_id, note)
+            transitions.fail(conn, HAMILTONIAN, job_id, note, attempt)
 
     def update_hybrid_job(
         self,

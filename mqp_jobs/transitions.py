@@ -15,7 +15,13 @@ from psycopg import errors as pg_errors
 
 from mqp_jobs import validation as check
 from mqp_jobs.clock import portal_zone
-from mqp_jobs.errors import InvalidJob, InvalidTransition, JobNotFound, UnknownResource
+from mqp_jobs.errors import (
+    InvalidJob,
+    InvalidTransition,
+    JobNotFound,
+    StaleAttempt,
+    UnknownResource,
+)
 from mqp_jobs.execute import Conn, Params, column, row, rows, value
 from mqp_jobs.models import CircuitJob, HamiltonianJob
 from mqp_jobs.queries import query
@@ -41,6 +47,7 @@ _CANCEL = {CIRCUIT: query("cancel_job"), HAMILTONIAN: query("cancel_hamiltonian_
 _FAIL = {CIRCUIT: query("fail_job"), HAMILTONIAN: query("fail_hamiltonian_job")}
 _UPDATE_HYBRID_JOB = query("update_hybrid_job")
 _COMPLETION_FIELDS = ("result", "executed_resource", "executed_circuit", "note")
+_COMPLETION_KEYS = frozenset({"job_id", "attempt", *_COMPLETION_FIELDS})
 
 
 def existing_id(job_id: object, kind: JobKind) -> int:
@@ -55,11 +62,34 @@ def get(conn: Conn, kind: JobKind, job_id: int) -> CircuitJob | HamiltonianJob |
     return row(conn, kind.get, {"job_id": job_id}, kind.model)
 
 
-def _refused(conn: Conn, kind: JobKind, job_id: int, action: str, allowed: str) -> Exception:
-    """The error for a guarded UPDATE that matched nothing: a missing job or a wrong status."""
+def _attempt(value: object) -> int | None:
+    """The claim a runner names (``job.attempt`` of the job it was handed), or None."""
+    return None if value is None else check.count(value, "attempt", minimum=0, error=InvalidJob)
+
+
+def _refused(
+    conn: Conn, kind: JobKind, job_id: int, action: str, allowed: str, attempt: int | None = None
+) -> Exception:
+    """The error for a guarded UPDATE that matched nothing: a missing job, a runner whose claim
+    is no longer the job's, or a wrong status."""
     job = get(conn, kind, job_id)
     if job is None:
         return JobNotFound(f"no {kind.name} job {job_id}")
+    return _wrong_state(kind, job, action, allowed, attempt)
+
+
+def _wrong_state(
+    kind: JobKind,
+    job: CircuitJob | HamiltonianJob,
+    action: str,
+    allowed: str,
+    attempt: int | None,
+) -> InvalidTransition:
+    if attempt is not None and (job.attempt != attempt or job.status == "PENDING"):
+        return StaleAttempt(
+            f"{kind.name} job {job.id} is {job.status} at claim {job.attempt}; this runner's "
+            f"claim {attempt} is no longer the job's (it was requeued), so {action} is refused"
+        )
     return InvalidTransition(
         f"{kind.name} job {job.id} is {job.status}; {action} needs it {allowed}"
     )
@@ -78,7 +108,7 @@ def _change(
     nothing."""
     changed = value(conn, statement, {"job_id": job_id, "zone": portal_zone(), **fields})
     if changed is None:
-        raise _refused(conn, kind, job_id, action, allowed)
+        raise _refused(conn, kind, job_id, action, allowed, _named({"attempt": None, **fields}))
     return changed
 
 
@@ -90,11 +120,11 @@ def _completion(
     where = "" if place is None else f"completion {place}: "
     if not isinstance(fields, Mapping):
         raise InvalidJob(f"{where}must be a mapping, not {type(fields).__name__}")
-    unknown = set(fields) - {"job_id", *_COMPLETION_FIELDS}
+    unknown = set(fields) - _COMPLETION_KEYS
     if unknown or "job_id" not in fields or "executed_resource" not in fields:
         raise InvalidJob(
             f"{where}needs job_id and executed_resource, may have result, "
-            f"executed_circuit and note; got {sorted(fields)}"
+            f"executed_circuit, note and attempt; got {sorted(fields)}"
         )
     if fields["executed_resource"] is None:
         raise UnknownResource(f"{where}executed_resource must name a resource, not None")
@@ -109,12 +139,20 @@ def _completion(
             fields.get("executed_circuit"), "executed_circuit", InvalidJob
         ),
         "note": check.optional_text(fields.get("note"), "note", InvalidJob),
+        "attempt": _attempt(fields.get("attempt")),
     }
 
 
+def _named(entry: Params) -> int | None:
+    """The claim a checked completion names."""
+    attempt = entry["attempt"]
+    return attempt if isinstance(attempt, int) else None
+
+
 def _already_completed(job: CircuitJob | HamiltonianJob | None, entry: Params) -> bool:
-    """Whether a completion repeats one already stored: a retry after a lost reply."""
-    if job is None:
+    """Whether a completion repeats one already stored (by the same claim, where it names
+    one): a retry after a lost reply."""
+    if job is None or entry["attempt"] not in (None, job.attempt):
         return False
     stored = (job.status, job.result, job.executed_resource, job.executed_circuit, job.note)
     return stored == ("COMPLETED", *(entry[key] for key in _COMPLETION_FIELDS))
@@ -128,8 +166,10 @@ def complete(
     executed_resource: str,
     executed_circuit: str | None,
     note: str | None,
+    attempt: int | None = None,
 ) -> None:
-    """WAITING → COMPLETED. Repeating a completion with the same values is a no-op."""
+    """WAITING → COMPLETED. Repeating a completion with the same values is a no-op. With
+    ``attempt`` (the claimed job's ``attempt``), only that claim may complete the job."""
     number, entry = _completion(
         kind,
         {
@@ -138,14 +178,25 @@ def complete(
             "executed_resource": executed_resource,
             "executed_circuit": executed_circuit,
             "note": note,
+            "attempt": attempt,
         },
     )
     try:
         changed = value(conn, _COMPLETE[kind], {**entry, "zone": portal_zone()})
     except pg_errors.ForeignKeyViolation:
         raise UnknownResource(f"no resource {executed_resource!r}") from None
-    if changed is None and not _already_completed(get(conn, kind, number), entry):
-        raise _refused(conn, kind, number, "completing", "WAITING (or COMPLETED with these values)")
+    if changed is None:
+        job = get(conn, kind, number)
+        if job is None:
+            raise JobNotFound(f"no {kind.name} job {number}")
+        if not _already_completed(job, entry):
+            raise _wrong_state(
+                kind,
+                job,
+                "completing",
+                "WAITING (or COMPLETED with these values)",
+                _named(entry),
+            )
 
 
 def complete_many(conn: Conn, kind: JobKind, completions: Iterable[Mapping[str, object]]) -> None:
@@ -180,9 +231,7 @@ def complete_many(conn: Conn, kind: JobKind, completions: Iterable[Mapping[str, 
             continue
         if job is None:
             raise JobNotFound(f"no {kind.name} job {number}")
-        raise InvalidTransition(
-            f"{kind.name} job {number} is {job.status}; completing needs it WAITING"
-        )
+        raise _wrong_state(kind, job, "completing", "WAITING", _named(entry))
 
 
 def cancel(conn: Conn, kind: JobKind, job_id: int, note: str | None) -> str:
@@ -201,10 +250,12 @@ def cancel(conn: Conn, kind: JobKind, job_id: int, note: str | None) -> str:
     return str(changed)
 
 
-def fail(conn: Conn, kind: JobKind, job_id: int, note: str | None) -> None:
-    """WAITING → FAILED."""
+def fail(
+    conn: Conn, kind: JobKind, job_id: int, note: str | None, attempt: int | None = None
+) -> None:
+    """WAITING → FAILED; with ``attempt``, only by that claim."""
     number = existing_id(job_id, kind)
-    fields = {"note": check.optional_text(note, "note", InvalidJob)}
+    fields = {"note": check.optional_text(note, "note", InvalidJob), "attempt": _attempt(attempt)}
     _change(conn, kind, _FAIL[kind], number, fields, "failing", "WAITING")
 
 

@@ -9,4 +9,7 @@ SET status = 'COMPLETED',
     note = %(note)s,
     timestamp_completed = (statement_timestamp() AT TIME ZONE %(zone)s)
 WHERE id = %(job_id)s AND status = 'WAITING'
+  -- A runner that names its claim completes only that claim (a stale runner's call matches
+  -- nothing once the job was requeued and claimed again).
+  AND (%(attempt)s::integer IS NULL OR attempt = %(attempt)s::integer)
 RETURNING id

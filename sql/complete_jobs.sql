@@ -12,7 +12,8 @@ SET status = 'COMPLETED',
     timestamp_completed = (statement_timestamp() AT TIME ZONE %(zone)s)
 FROM unnest(
     %(job_id)s::bigint[], %(result)s::text[], %(executed_resource)s::text[],
-    %(executed_circuit)s::text[], %(note)s::text[]
-) AS given (job_id, result, executed_resource, executed_circuit, note)
+    %(executed_circuit)s::text[], %(note)s::text[], %(attempt)s::integer[]
+) AS given (job_id, result, executed_resource, executed_circuit, note, attempt)
 WHERE j.id = given.job_id AND j.status = 'WAITING'
+  AND (given.attempt IS NULL OR j.attempt = given.attempt)
 RETURNING j.id

@@ -55,7 +55,7 @@ admitted AS (
 ),
 moved AS (
     UPDATE circuit_job AS j
-    SET status = 'WAITING', timestamp_scheduled = (statement_timestamp() AT TIME ZONE %(zone)s)
+    SET status = 'WAITING', attempt = j.attempt + 1, timestamp_scheduled = (statement_timestamp() AT TIME ZONE %(zone)s)
     FROM admitted AS a
     WHERE j.id = a.id
     RETURNING j.*

@@ -17,6 +17,7 @@ from mqp_jobs import (
     InvalidTransition,
     JobNotFound,
     JobStore,
+    StaleAttempt,
     UnknownResource,
 )
 
@@ -417,3 +418,80 @@ def test_failing_with_bad_arguments_changes_nothing(
         store.fail_hamiltonian_job(hjob.id if job_id == "valid" else job_id, note)  # type: ignore[arg-type]
     assert status_of(db, "circuit_job", waiting) == "WAITING"
     assert status_of(db, "hamiltonian_job", hjob.id) == "WAITING"
+
+
+def test_a_stale_runner_is_fenced_off_by_its_claims_attempt(
+    store: JobStore, portal: Portal, db: psycopg.Connection
+) -> None:
+    """A runner that was slow, not dead: its job was requeued and claimed by another runner.
+    The slow runner's late result and failure are refused; the current runner's stand."""
+    submit(store, portal)
+    [first] = store.fetch_all_pending_jobs()
+    assert first.attempt == 1
+    assert store.requeue_stale_jobs(timedelta(0)).circuit == [first.id]
+    [second] = store.fetch_all_pending_jobs()
+    assert (second.id, second.attempt) == (first.id, 2)
+    with pytest.raises(StaleAttempt, match="claim 1 is no longer the job's"):
+        store.complete_job_with_result(first.id, "stale", portal.qpu, "c", attempt=first.attempt)
+    with pytest.raises(StaleAttempt):
+        store.fail_job(first.id, "stale runner gives up", attempt=first.attempt)
+    with pytest.raises(StaleAttempt):
+        store.complete_jobs_with_results(
+            [{"job_id": first.id, "executed_resource": portal.qpu, "attempt": 1}]
+        )
+    assert status_of(db, "circuit_job", first.id) == "WAITING"
+    store.complete_job_with_result(second.id, "fresh", portal.qpu, "c", attempt=second.attempt)
+    # A retry by the current runner is a no-op; by the stale one, still refused.
+    store.complete_job_with_result(second.id, "fresh", portal.qpu, "c", attempt=second.attempt)
+    with pytest.raises(StaleAttempt):
+        store.complete_job_with_result(first.id, "fresh", portal.qpu, "c", attempt=first.attempt)
+    job = store.fetch_result_by_job_id_and_identity(first.id, portal.alice)
+    assert job is not None and (job.status, job.result, job.attempt) == ("COMPLETED", "fresh", 2)
+    assert db.execute(
+        "SELECT from_status, to_status, attempt FROM job_event"
+        " WHERE job_kind = 'circuit' AND job_id = %s ORDER BY id",
+        (first.id,),
+    ).fetchall() == [
+        (None, "PENDING", 0),
+        ("PENDING", "WAITING", 1),
+        ("WAITING", "PENDING", 1),
+        ("PENDING", "WAITING", 2),
+        ("WAITING", "COMPLETED", 2),
+    ]
+
+
+def test_a_runner_of_a_requeued_job_not_yet_claimed_again_is_fenced_off(
+    store: JobStore, portal: Portal
+) -> None:
+    submit(store, portal)
+    [job] = store.fetch_all_pending_jobs()
+    store.requeue_stale_jobs(timedelta(0))
+    with pytest.raises(StaleAttempt, match="PENDING"):
+        store.complete_job_with_result(job.id, "late", portal.qpu, "c", attempt=job.attempt)
+    # Without an attempt, the old signature keeps the old rule: only the status decides.
+    with pytest.raises(InvalidTransition):
+        store.complete_job_with_result(job.id, "late", portal.qpu, "c")
+
+
+def test_hamiltonian_claims_are_fenced_too(store: JobStore, portal: Portal) -> None:
+    submit_hamiltonian(store, portal)
+    [first] = store.fetch_all_pending_hamiltonian_jobs()
+    store.requeue_stale_jobs(timedelta(0))
+    [second] = store.fetch_all_pending_hamiltonian_jobs()
+    with pytest.raises(StaleAttempt):
+        store.complete_hamiltonian_job_with_result(first.id, "r", portal.qpu, "c", attempt=1)
+    with pytest.raises(StaleAttempt):
+        store.fail_hamiltonian_job(first.id, "gave up", attempt=1)
+    store.fail_hamiltonian_job(second.id, "gave up", attempt=second.attempt)
+
+
+@pytest.mark.parametrize("attempt", [-1, "1", 1.0, True, 2**40])
+def test_a_malformed_attempt_is_refused(store: JobStore, portal: Portal, attempt: object) -> None:
+    submit(store, portal)
+    [job] = store.fetch_all_pending_jobs()
+    with pytest.raises(InvalidJob):
+        store.complete_job_with_result(job.id, "r", portal.qpu, "c", attempt=attempt)  # type: ignore[arg-type]
+    with pytest.raises(InvalidJob):
+        store.fail_job(job.id, "n", attempt=attempt)  # type: ignore[arg-type]
+    [still] = store.fetch_all_waiting_jobs()
+    assert still.status == "WAITING"

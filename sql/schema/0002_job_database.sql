@@ -27,7 +27,9 @@ CREATE TABLE job_event (
     from_status text,
     to_status   text NOT NULL,
     at          timestamptz NOT NULL DEFAULT statement_timestamp(),
-    note        text NOT NULL DEFAULT ''
+    note        text NOT NULL DEFAULT '',
+    -- The job's claim count when it changed: which claim a runner's completion belonged to.
+    attempt     integer NOT NULL DEFAULT 0
 );
 CREATE INDEX job_event_job ON job_event (job_kind, job_id, id);
 
@@ -44,8 +46,8 @@ CREATE TRIGGER job_event_append_only BEFORE UPDATE OR DELETE ON job_event
 -- many jobs it changed, instead of one trigger call per row.
 CREATE FUNCTION job_event_log_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO job_event (job_kind, job_id, from_status, to_status, note)
-    SELECT TG_ARGV[0], n.id, NULL, n.status, coalesce(n.note, '') FROM new_rows n;
+    INSERT INTO job_event (job_kind, job_id, from_status, to_status, note, attempt)
+    SELECT TG_ARGV[0], n.id, NULL, n.status, coalesce(n.note, ''), n.attempt FROM new_rows n;
     -- Wakes schedulers blocked in wait_for_pending_jobs; delivered at commit, once per
     -- transaction.
     PERFORM pg_notify('mqp_jobs_submitted', TG_ARGV[0]);
@@ -55,8 +57,8 @@ $$;
 
 CREATE FUNCTION job_event_log_update() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO job_event (job_kind, job_id, from_status, to_status, note)
-    SELECT TG_ARGV[0], n.id, o.status, n.status, coalesce(n.note, '')
+    INSERT INTO job_event (job_kind, job_id, from_status, to_status, note, attempt)
+    SELECT TG_ARGV[0], n.id, o.status, n.status, coalesce(n.note, ''), n.attempt
     FROM new_rows n JOIN old_rows o ON o.id = n.id
     WHERE o.status IS DISTINCT FROM n.status
     ORDER BY n.id;
@@ -87,10 +89,13 @@ $$;
 -- From here on each statement takes a lock that the portal's writes wait for, until this
 -- migration commits: all of them are catalog changes, done in milliseconds.
 
--- The columns the package adds to Hamiltonian jobs: hybrid (variational) runs and the circuit
--- a runner executed. A constant default is stored in the catalog, so adding them rewrites no
--- row.
+-- The columns the package adds: each job's claim count (every claim increments it, so a
+-- runner's completion can name the claim it belongs to and a stale runner is refused), and for
+-- Hamiltonian jobs hybrid (variational) runs and the circuit a runner executed. A constant
+-- default is stored in the catalog, so adding them rewrites no row.
+ALTER TABLE circuit_job ADD COLUMN attempt integer NOT NULL DEFAULT 0;
 ALTER TABLE hamiltonian_job
+    ADD COLUMN attempt            integer NOT NULL DEFAULT 0,
     ADD COLUMN executed_circuit   text NOT NULL DEFAULT '',
     ADD COLUMN epochs             integer NOT NULL DEFAULT 0,
     ADD COLUMN params             text NOT NULL DEFAULT '',
