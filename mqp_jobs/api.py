@@ -16,6 +16,7 @@ from psycopg_pool import ConnectionPool
 
 from mqp_jobs import claims, migrations
 from mqp_jobs.connection import PoolSettings
+from mqp_jobs.errors import InvalidArgument
 from mqp_jobs.execute import Conn
 from mqp_jobs.models import CircuitJob, HamiltonianJob, QueueStats, RequeuedJobs
 from mqp_jobs.store import JobStore
@@ -28,27 +29,39 @@ def configure(
     conninfo: str | None = None,
     *,
     pool: ConnectionPool | None = None,
-    min_size: int = 1,
-    max_size: int = 8,
-    connect_timeout: float = 10.0,
-    statement_timeout: float = 60.0,
-    lock_timeout: float = 10.0,
-    idle_in_transaction_timeout: float = 60.0,
+    min_size: int | None = None,
+    max_size: int | None = None,
+    connect_timeout: float | None = None,
+    statement_timeout: float | None = None,
+    lock_timeout: float | None = None,
+    idle_in_transaction_timeout: float | None = None,
 ) -> JobStore:
     """Point the module-level functions at ``conninfo`` or at ``pool``; returns the new store.
 
     A pool this package opened before is closed; a caller's pool is left open. Nothing
-    connects until the first call that needs the database. Times are in seconds.
+    connects until the first call that needs the database. Times are in seconds; unset ones
+    take PoolSettings' defaults. The sizes and session timeouts apply to the package's own
+    pool: with a caller's ``pool`` they are refused (InvalidArgument) rather than ignored,
+    since the caller's pool configures its own connections (``connect_timeout`` is kept: it
+    bounds how long a call waits for one of them).
     """
     global _default
-    settings = PoolSettings(
-        min_size=min_size,
-        max_size=max_size,
-        connect_timeout=connect_timeout,
-        statement_timeout=statement_timeout,
-        lock_timeout=lock_timeout,
-        idle_in_transaction_timeout=idle_in_transaction_timeout,
-    )
+    given = {
+        "min_size": min_size,
+        "max_size": max_size,
+        "connect_timeout": connect_timeout,
+        "statement_timeout": statement_timeout,
+        "lock_timeout": lock_timeout,
+        "idle_in_transaction_timeout": idle_in_transaction_timeout,
+    }
+    chosen = {name: setting for name, setting in given.items() if setting is not None}
+    ignored = sorted(set(chosen) - {"connect_timeout"})
+    if pool is not None and ignored:
+        raise InvalidArgument(
+            f"{', '.join(ignored)} cannot be applied to a caller's pool; configure the pool "
+            "itself (its connections' session settings and sizes)"
+        )
+    settings = PoolSettings(**chosen)  # type: ignore[arg-type]
     store = JobStore(conninfo, pool=pool, settings=settings)
     with _lock:
         previous, _default = _default, store

@@ -136,5 +136,11 @@ def is_timeout(exc: psycopg.Error) -> bool:
 
 
 def is_connection_error(exc: psycopg.Error) -> bool:
-    """Whether an error means the connection, not the statement, failed."""
-    return isinstance(exc, psycopg.OperationalError) and not is_timeout(exc)
+    """Whether an error means the connection, not the statement, failed: an OperationalError
+    that is not a timeout, a conflict between transactions (class 40) or a program limit
+    (class 54)."""
+    return (
+        isinstance(exc, psycopg.OperationalError)
+        and not is_timeout(exc)
+        and not isinstance(exc, (pg_errors.TransactionRollback, pg_errors.ProgramLimitExceeded))
+    )

@@ -10,6 +10,8 @@ import psycopg
 from psycopg.rows import RowFactory, class_row
 from psycopg.sql import Composed
 
+from mqp_jobs.errors import InternalError
+
 Conn = psycopg.Connection[Any]
 """Any psycopg connection; statements use their own cursors and row factories."""
 
@@ -61,7 +63,7 @@ def integer(conn: Conn, statement: LiteralString, params: Params) -> int:
     """The first column of the first row, which the statement guarantees is an integer."""
     found = value(conn, statement, params)
     if not isinstance(found, int):
-        raise TypeError(f"expected an integer, got {found!r}")
+        raise InternalError(f"expected an integer from the database, got {found!r}")
     return found
 
 

@@ -20,7 +20,7 @@ import psycopg
 from psycopg import sql
 
 from mqp_jobs.connection import describe, is_connection_error, resolve_conninfo, unavailable
-from mqp_jobs.errors import MigrationError
+from mqp_jobs.errors import InvalidArgument, MigrationError
 from mqp_jobs.execute import Conn, column, rows, value
 from mqp_jobs.queries import query, sql_dir
 
@@ -45,6 +45,7 @@ _GRANTS = [
     for name in (
         "grant_schema_usage",
         "grant_table_access",
+        "grant_table_updates",
         "grant_token_usage_read",
         "grant_event_log_append",
         "grant_sequence_usage",
@@ -243,7 +244,7 @@ def grant_app_role(role: str, conninfo: str | None = None) -> None:
     """Give an existing role what the portal's services need: read and write the tables, no
     DDL, no DELETE. Run as the schema's owner, after ``migrate``."""
     if not isinstance(role, str) or not role or "\x00" in role:
-        raise MigrationError(f"role must be a role name, not {role!r}")
+        raise InvalidArgument(f"role must be a role name, not {role!r}")
     target = resolve_conninfo(conninfo)
     try:
         with psycopg.connect(target, connect_timeout=10) as conn:

@@ -25,7 +25,17 @@ from mqp_jobs.connection import (
     resolve_conninfo,
     unavailable,
 )
-from mqp_jobs.errors import InvalidArgument, MigrationError, OperationTimedOut
+from mqp_jobs.errors import (
+    CommitOutcomeUnknown,
+    Conflict,
+    InternalError,
+    InvalidArgument,
+    MqpJobsError,
+    OperationTimedOut,
+    PoolExhausted,
+    SchemaMissing,
+    ValueTooLarge,
+)
 from mqp_jobs.execute import Conn
 from mqp_jobs.models import CircuitJob, HamiltonianJob, QueueStats, RequeuedJobs
 from mqp_jobs.transitions import CIRCUIT, HAMILTONIAN
@@ -52,6 +62,7 @@ class JobStore:
         self._pid = os.getpid()
         self._lock = threading.Lock()
         self._listener: SubmissionListener | None = None
+        self._in_use = 0
 
     @property
     def conninfo(self) -> str:
@@ -87,28 +98,77 @@ class JobStore:
     def connection(self) -> Iterator[Conn]:
         """A pooled connection in a transaction, committed when the block ends without error.
 
-        A lost connection raises DatabaseUnavailable and a statement or lock timeout
-        OperationTimedOut; either way the transaction is rolled back and nothing is changed.
+        Errors come out as the package's: a lost connection is DatabaseUnavailable (nothing was
+        changed) or, if it was lost while committing, CommitOutcomeUnknown (the change may or
+        may not be stored); a statement or lock timeout OperationTimedOut; a serialization
+        failure or deadlock Conflict; an exhausted pool PoolExhausted.
         """
         pool = self._open()
         try:
-            with pool.connection() as conn:
+            with pool.connection() as conn, self._checked_out():
                 try:
                     yield conn
                 except psycopg.Error as exc:
+                    raise self._error(conn, exc) from None
+                try:
+                    conn.commit()
+                except psycopg.Error as exc:
                     if conn.broken or is_connection_error(exc):
-                        raise unavailable(self._conninfo, exc) from None
-                    if is_timeout(exc):
-                        raise OperationTimedOut(str(exc).strip()) from None
-                    if isinstance(exc, pg_errors.UndefinedTable):
-                        raise MigrationError(
-                            f"{describe(self._conninfo)} has no mqp_jobs schema; "
-                            f"run `mqp-jobs migrate` ({str(exc).strip()})"
+                        raise CommitOutcomeUnknown(
+                            f"the connection to {describe(self._conninfo)} was lost while "
+                            f"committing; the change may or may not be stored: read it back "
+                            f"before acting again ({' '.join(str(exc).split())})"
                         ) from None
-                    raise
+                    raise self._error(conn, exc) from None
         except PoolTimeout as exc:
-            reason = probe(self._conninfo, self._settings.connect_timeout)
-            raise unavailable(self._conninfo, reason or exc) from None
+            raise self._pool_timeout(pool, exc) from None
+
+    def _error(self, conn: Conn, exc: psycopg.Error) -> MqpJobsError:
+        """The package's error for a driver error inside a pooled transaction."""
+        text = " ".join(str(exc).split())
+        if isinstance(exc, (pg_errors.SerializationFailure, pg_errors.DeadlockDetected)):
+            return Conflict(f"{text}; nothing was changed, the call may be retried")
+        if isinstance(exc, pg_errors.ProgramLimitExceeded):
+            return ValueTooLarge(f"a value is too large for the database: {text}")
+        if is_timeout(exc):
+            return OperationTimedOut(text)
+        if conn.broken or is_connection_error(exc):
+            return unavailable(self._conninfo, exc)
+        if isinstance(
+            exc, (pg_errors.UndefinedTable, pg_errors.UndefinedColumn, pg_errors.UndefinedFunction)
+        ):
+            return SchemaMissing(
+                f"{describe(self._conninfo)} has no complete mqp_jobs schema; "
+                f"run `mqp-jobs migrate` ({text})"
+            )
+        return InternalError(f"the database refused a statement of the package: {text}")
+
+    @contextmanager
+    def _checked_out(self) -> Iterator[None]:
+        """Count the connections this store's callers hold."""
+        with self._lock:
+            self._in_use += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._in_use -= 1
+
+    def _pool_timeout(self, pool: ConnectionPool, exc: PoolTimeout) -> MqpJobsError:
+        """A pool whose every connection stayed in use, or a server that cannot be reached.
+        Only when this store's callers do not hold every connection is the server probed
+        (the pool may be shared with other code, or the server gone)."""
+        with self._lock:
+            in_use = self._in_use
+        exhausted = PoolExhausted(
+            f"all {pool.max_size} connections of the pool to {describe(self._conninfo)} "
+            f"stayed in use for {self._settings.connect_timeout:g} s; raise max_size or "
+            "hold connections for less time"
+        )
+        if in_use >= pool.max_size:
+            return exhausted
+        reason = probe(self._conninfo, self._settings.connect_timeout)
+        return unavailable(self._conninfo, reason) if reason else exhausted
 
     # Reference data
 

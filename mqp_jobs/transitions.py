@@ -46,6 +46,7 @@ _COMPLETE_MANY = {CIRCUIT: query("complete_jobs"), HAMILTONIAN: query("complete_
 _CANCEL = {CIRCUIT: query("cancel_job"), HAMILTONIAN: query("cancel_hamiltonian_job")}
 _FAIL = {CIRCUIT: query("fail_job"), HAMILTONIAN: query("fail_hamiltonian_job")}
 _UPDATE_HYBRID_JOB = query("update_hybrid_job")
+_UNKNOWN_RESOURCES = query("unknown_resources")
 _COMPLETION_FIELDS = ("result", "executed_resource", "executed_circuit", "note")
 _COMPLETION_KEYS = frozenset({"job_id", "attempt", *_COMPLETION_FIELDS})
 
@@ -218,12 +219,13 @@ def complete_many(conn: Conn, kind: JobKind, completions: Iterable[Mapping[str, 
     if not batch:
         return
     columns = {name: [entry[name] for entry in batch] for name in batch[0]}
-    try:
-        completed = set(column(conn, _COMPLETE_MANY[kind], {**columns, "zone": portal_zone()}))
-    except pg_errors.ForeignKeyViolation:
-        raise UnknownResource("a completion names a resource that does not exist") from None
+    completed = set(column(conn, _COMPLETE_MANY[kind], {**columns, "zone": portal_zone()}))
     if len(completed) == len(batch):
         return
+    unknown = set(column(conn, _UNKNOWN_RESOURCES, {"names": columns["executed_resource"]}))
+    for place, entry in enumerate(batch):
+        if entry["executed_resource"] in unknown:
+            raise UnknownResource(f"completion {place}: no resource {entry['executed_resource']!r}")
     found = {job.id: job for job in rows(conn, kind.get_many, {"job_ids": ids}, kind.model)}
     for number, entry in zip(ids, batch, strict=True):
         job = found.get(number)

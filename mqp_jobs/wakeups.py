@@ -3,19 +3,29 @@
 The job tables' insert triggers notify a channel in the submitting transaction; the
 notification is delivered when that transaction commits. A scheduler listens on a connection
 of its own, opened on first use and kept, so notifications that arrive between two waits are
-not lost: the next wait returns at once.
+not lost: the next wait returns at once. The connection sends TCP keepalives, so a half-open
+connection (a server or network gone silently) is noticed instead of muting wake-ups for good;
+closing the listener wakes a waiter at once.
 """
 
 from __future__ import annotations
 
+import contextlib
+import select
+import socket
 import threading
+import time
 
 import psycopg
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from mqp_jobs.connection import PoolSettings, unavailable
 from mqp_jobs.queries import query
 
 _LISTEN = query("listen_for_submissions")
+
+KEEPALIVE = "keepalives=1 keepalives_idle=30 keepalives_interval=10 keepalives_count=3"
+"""A silent peer is given up after about a minute (30 s idle, then 3 probes 10 s apart)."""
 
 
 class SubmissionListener:
@@ -24,11 +34,15 @@ class SubmissionListener:
         self._settings = settings
         self._conn: psycopg.Connection[tuple[object, ...]] | None = None
         self._lock = threading.Lock()
+        self._closing = False
+        # Written to by close(): a waiter selects on it beside the connection's socket.
+        self._wake_reader, self._wake_writer = socket.socketpair()
+        self._wake_reader.setblocking(False)
 
     def _connect(self) -> psycopg.Connection[tuple[object, ...]]:
         try:
             conn = psycopg.connect(
-                self._conninfo,
+                make_conninfo(self._conninfo, **conninfo_to_dict(KEEPALIVE)),
                 autocommit=True,
                 connect_timeout=max(1, round(self._settings.connect_timeout)),
             )
@@ -39,21 +53,40 @@ class SubmissionListener:
 
     def wait(self, timeout: float) -> bool:
         """True as soon as a job is submitted (or was, since the last wait); False after
-        ``timeout`` seconds without one. A lost connection counts as a wake-up: submissions
-        may have been missed while it was down, so the caller should look at the queue."""
+        ``timeout`` seconds without one, or when the listener is closed meanwhile. A lost
+        connection counts as a wake-up: submissions may have been missed while it was down,
+        so the caller should look at the queue."""
+        deadline = time.monotonic() + timeout
         with self._lock:
+            if self._closing:
+                return False
             if self._conn is None or self._conn.closed:
                 self._conn = self._connect()
+            conn = self._conn
             try:
-                for _ in self._conn.notifies(timeout=timeout, stop_after=1):
-                    return True
+                while True:
+                    # Notifications already received, or readable now, without blocking.
+                    for _ in conn.notifies(timeout=0, stop_after=1):
+                        return True
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        return False
+                    wake = self._wake_reader.fileno()
+                    ready, _, _ = select.select([conn.fileno(), wake], [], [], remaining)
+                    if wake in ready or self._closing:
+                        return False
             except psycopg.OperationalError:
-                self._conn.close()
+                conn.close()
                 return True
-            return False
 
     def close(self) -> None:
+        """Close the connection, waking a waiter first (it returns False)."""
+        self._closing = True
+        with contextlib.suppress(OSError):
+            self._wake_writer.send(b"x")
         with self._lock:
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
+            self._wake_reader.close()
+            self._wake_writer.close()

@@ -16,4 +16,7 @@ FROM unnest(
 ) AS given (job_id, result, executed_resource, executed_circuit, note, attempt)
 WHERE j.id = given.job_id AND j.status = 'WAITING'
   AND (given.attempt IS NULL OR j.attempt = given.attempt)
+  -- An entry naming no resource completes nothing (rather than abort the statement on the
+  -- foreign key), so that the caller can name the entry that was refused.
+  AND EXISTS (SELECT FROM resource AS r WHERE r.name = given.executed_resource)
 RETURNING j.id

@@ -72,6 +72,11 @@ def test_the_main_path_runs_under_the_application_role(app_conninfo: str) -> Non
         "UPDATE job_event SET note = 'rewritten'",
         "DROP TABLE job_event",
         "TRUNCATE circuit_job",
+        "INSERT INTO job_event (job_kind, job_id, to_status) VALUES ('circuit', 1, 'COMPLETED')",
+        "UPDATE budget SET owner = owner",
+        "UPDATE \"user\" SET blocked = false",
+        "UPDATE target_specification SET resource_name = ''",
+        "UPDATE user_group SET owner = owner",
     ],
 )
 def test_the_application_role_cannot_change_schema_or_erase_history(
@@ -79,3 +84,32 @@ def test_the_application_role_cannot_change_schema_or_erase_history(
 ) -> None:
     with psycopg.connect(app_conninfo) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
         conn.execute(statement.encode())
+
+
+def test_a_temporary_table_cannot_hide_a_change_from_the_event_log(
+    store: JobStore, portal: object, db: psycopg.Connection, app_conninfo: str
+) -> None:
+    """A session that creates TEMP tables named like the package's own (searched first by
+    default) still has its changes logged and its jobs grouped in the real tables."""
+    job = store.create_job(10, "c", "alice", "alice-grant", "target-qpu-a", "qasm2")
+    with psycopg.connect(app_conninfo) as conn:
+        conn.execute("CREATE TEMP TABLE job_event (LIKE public.job_event)")
+        conn.execute("CREATE TEMP TABLE claim_group (LIKE public.claim_group)")
+        conn.execute("UPDATE circuit_job SET status = 'CANCELLED' WHERE id = %s", (job.id,))
+        conn.execute(
+            "INSERT INTO circuit_job (shots, circuit, circuit_format, owner, budget,"
+            " target_specification) VALUES (1, 'c', 'q', 'bob', 'bob-grant', 'target-qpu-a')"
+        )
+        conn.commit()
+    assert db.execute(
+        "SELECT from_status, to_status FROM job_event WHERE job_id = %s ORDER BY id", (job.id,)
+    ).fetchall() == [(None, "PENDING"), ("PENDING", "CANCELLED")]
+    assert ("bob", "target-qpu-a") in db.execute(
+        "SELECT owner, target_specification FROM claim_group"
+    ).fetchall()
+
+
+def test_a_bad_role_name_is_an_invalid_argument(conninfo: str) -> None:
+    for role in ("", None, "a\x00b", 5):
+        with pytest.raises(mqp_jobs.InvalidArgument):
+            mqp_jobs.grant_app_role(role, conninfo)  # type: ignore[arg-type]

@@ -120,7 +120,9 @@ def _catalog(conninfo: str) -> list[tuple[object, ...]]:
             "SELECT conname, convalidated::text, '', '', '' FROM pg_constraint"
             " UNION ALL SELECT tgname, '', '', '', '' FROM pg_trigger ORDER BY 1"
         ).fetchall()
-        found += conn.execute("SELECT circuit_job::text FROM circuit_job ORDER BY id").fetchall()
+        found += conn.execute(
+            "SELECT to_jsonb(circuit_job) - 'attempt' FROM circuit_job ORDER BY id"
+        ).fetchall()
     return found
 
 
@@ -139,10 +141,14 @@ def test_a_dry_run_reports_and_changes_nothing(portal_database: str) -> None:
 
 def test_adoption_keeps_every_row_and_binds_only_new_ones(portal_database: str) -> None:
     with psycopg.connect(portal_database) as conn:
-        rows_before = conn.execute("SELECT circuit_job::text FROM circuit_job").fetchall()
+        rows_before = conn.execute(
+            "SELECT to_jsonb(circuit_job) - 'attempt' FROM circuit_job"
+        ).fetchall()
     assert mqp_jobs.migrate(portal_database) == [m.version for m in migrations()]
     with psycopg.connect(portal_database, autocommit=True) as conn:
-        assert conn.execute("SELECT circuit_job::text FROM circuit_job").fetchall() == (rows_before)
+        assert conn.execute(
+            "SELECT to_jsonb(circuit_job) - 'attempt' FROM circuit_job"
+        ).fetchall() == (rows_before)
         # Every job got its claim group; the package's checks exist and bind new rows only.
         assert conn.execute("SELECT count(*) FROM claim_group").fetchone() == (1,)
         with pytest.raises(psycopg.errors.CheckViolation, match="a known status"):

@@ -1,4 +1,4 @@
 -- name: grant_event_log_append
--- The event log is append-only for the application: the job tables' triggers run with the
--- caller's rights and insert into it.
-GRANT SELECT, INSERT ON job_event TO {role}
+-- The application role reads the event log; only the job tables' triggers write it (they run
+-- as the schema's owner), so the application can neither forge nor rewrite history.
+GRANT SELECT ON job_event TO {role}

@@ -1,8 +1,7 @@
 -- name: grant_table_access
--- Read and write, never DELETE: jobs and reference data are kept. UPDATE on claim_group is
--- what SELECT ... FOR UPDATE needs to lock a group.
-GRANT SELECT, INSERT, UPDATE ON
+-- Read everything the package reads; insert what it creates; never DELETE: jobs and reference
+-- data are kept. Updates are granted separately, only where a package statement updates.
+GRANT SELECT, INSERT ON
     "user", user_group, users_in_user_groups, budget, user_groups_in_budgets, resource,
-    target_specification,
-    circuit_job, hamiltonian_job, claim_group
+    target_specification, circuit_job, hamiltonian_job, claim_group
 TO {role}

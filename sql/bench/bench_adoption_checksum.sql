@@ -1,11 +1,11 @@
 -- name: bench_adoption_checksum
 -- Count, last id and a checksum of the job rows with ids up to %(circuit_last)s and
--- %(hamiltonian_last)s. A circuit job is compared as its whole row (adoption adds no column
--- there); a Hamiltonian job on the columns the portal created, since adoption adds four.
+-- %(hamiltonian_last)s, on the columns the portal created (adoption adds the claim count to
+-- both job tables and four hybrid columns to Hamiltonian jobs).
 SELECT c.rows, c.last_id, c.checksum, h.rows, h.last_id, h.checksum
 FROM (
     SELECT count(*) AS rows, coalesce(max(id), 0) AS last_id,
-           coalesce(sum(hashtext(j::text)), 0) AS checksum
+           coalesce(sum(hashtext((to_jsonb(j) - 'attempt')::text)), 0) AS checksum
     FROM circuit_job AS j
     WHERE id <= %(circuit_last)s
 ) AS c

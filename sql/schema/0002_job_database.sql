@@ -195,6 +195,38 @@ CREATE TRIGGER hamiltonian_job_rule_coefficients_str
 -- The hybrid columns are new: every row keeps this rule, so it is a plain constraint.
 ALTER TABLE hamiltonian_job ADD CONSTRAINT mqp_hamiltonian_job_epochs CHECK (epochs >= 0);
 
+-- The trigger functions run as their owner with a pinned search_path: this schema, then the
+-- session's temporary schema last. So a session cannot dodge the event log or the group locks
+-- by creating a temporary job_event or claim_group (the temporary schema is otherwise searched
+-- first), and the application role needs no direct write on the event log (it cannot forge
+-- history). The schema is the one this migration runs in, whatever its name.
+DO $$
+BEGIN
+    EXECUTE format(
+        'ALTER FUNCTION job_event_log_insert() SECURITY DEFINER SET search_path = %I, pg_temp',
+        current_schema());
+    EXECUTE format(
+        'ALTER FUNCTION job_event_log_update() SECURITY DEFINER SET search_path = %I, pg_temp',
+        current_schema());
+    EXECUTE format(
+        'ALTER FUNCTION claim_group_register_inserted() SECURITY DEFINER'
+        ' SET search_path = %I, pg_temp',
+        current_schema());
+    EXECUTE format(
+        'ALTER FUNCTION claim_group_register_moved() SECURITY DEFINER'
+        ' SET search_path = %I, pg_temp',
+        current_schema());
+    EXECUTE format(
+        'ALTER FUNCTION job_event_forbid_change() SET search_path = %I, pg_temp',
+        current_schema());
+    EXECUTE format(
+        'ALTER FUNCTION job_rule_broken() SET search_path = %I, pg_temp', current_schema());
+END
+$$;
+-- Only the triggers call these.
+REVOKE EXECUTE ON FUNCTION job_event_log_insert(), job_event_log_update(),
+    claim_group_register_inserted(), claim_group_register_moved() FROM PUBLIC;
+
 CREATE TRIGGER circuit_job_created AFTER INSERT ON circuit_job
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION job_event_log_insert('circuit');
