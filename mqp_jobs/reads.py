@@ -37,10 +37,11 @@ _DIRECTIONS = {"ASC": sql.SQL("ASC"), "DESC": sql.SQL("DESC")}
 
 
 def _identity(identity: object) -> str | None:
-    """The identity to look up, or None when no user can have it."""
+    """The identity to look up, or None when no user can have it (empty, or text PostgreSQL
+    cannot hold: NUL characters, unpaired surrogates)."""
     if not isinstance(identity, str):
         raise InvalidQuery(f"identity must be a string, not {type(identity).__name__}")
-    return None if "\x00" in identity or not identity else identity
+    return identity if identity and check.storable(identity) else None
 
 
 def by_identity(conn: Conn, identity: str) -> list[CircuitJob]:
@@ -86,7 +87,7 @@ def _order_column(order_by: object) -> sql.Identifier:
     name = "timestamp_submitted" if order_by.strip().lower() == "date" else order_by.strip().lower()
     if name not in PAGE_ORDER_COLUMNS:
         allowed = ", ".join(["date", *PAGE_ORDER_COLUMNS])
-        raise InvalidQuery(f"order_by must be one of {allowed}; got {order_by!r}")
+        raise InvalidQuery(f"order_by must be one of {allowed}; got {check.shown(order_by)}")
     return PAGE_ORDER_COLUMNS[name]
 
 
@@ -95,18 +96,21 @@ def _direction(order: object) -> sql.SQL:
         return _DIRECTIONS["ASC"]
     key = order.strip().upper() if isinstance(order, str) else None
     if key not in _DIRECTIONS:
-        raise InvalidQuery(f"order must be 'ASC' or 'DESC', not {order!r}")
+        raise InvalidQuery(f"order must be 'ASC' or 'DESC', not {check.shown(order)}")
     return _DIRECTIONS[key]
 
 
 def _status_filter(filter_query: object) -> str | None:
     """The status to list (any case), None for all. Any string is compared as a bound value,
-    so one no job has (the dashboard's ``SUBMITTED``) lists nothing, as before."""
+    so one no job has (the dashboard's ``SUBMITTED``) lists nothing, as before; so does text
+    PostgreSQL cannot hold (NUL characters, unpaired surrogates), which no row has."""
     if filter_query is None or filter_query == "":
         return None
     if not isinstance(filter_query, str):
-        raise InvalidQuery(f"filter_query must be a status or empty, not {filter_query!r}")
-    return filter_query.strip().upper().replace("\x00", "")
+        raise InvalidQuery(
+            f"filter_query must be a status or empty, not {check.shown(filter_query)}"
+        )
+    return filter_query.strip().upper()
 
 
 def page_by_identity(
@@ -127,7 +131,8 @@ def page_by_identity(
     )
     statement = _PAGE.format(order_by=_order_column(order_by), direction=_direction(order))
     params = {"identity": _identity(identity), "status": _status_filter(filter_query)}
-    if params["identity"] is None:
+    status = params["status"]
+    if params["identity"] is None or (status is not None and not check.storable(status)):
         return {"jobs": [], "totaljob_nr": 0}
     count = _COUNT_BY_IDENTITY if params["status"] is None else _COUNT_BY_IDENTITY_AND_STATUS
     total = integer(conn, count, params)

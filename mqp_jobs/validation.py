@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import timedelta
 
@@ -9,20 +10,56 @@ from mqp_jobs.errors import InvalidArgument
 
 # PostgreSQL's bigint: an id outside it cannot name any job.
 MAX_ID = 2**63 - 1
+_MAX_ID_DIGITS = len(str(MAX_ID))
+
+# What PostgreSQL text cannot hold: NUL, and the surrogate code points U+D800..U+DFFF, which a
+# Python str may contain (a lone "\ud800", or half of a pair) but UTF-8 cannot encode.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+_SHOWN_LENGTH = 80
 
 
-def _has_nul(value: str) -> bool:
-    return "\x00" in value
+def shown(value: object) -> str:
+    """``repr(value)`` for an error message, shortened, and never raising: Python refuses to
+    write an int of more than 4,300 digits, and a caller's object may have a broken repr."""
+    try:
+        text = repr(value)
+    except Exception:
+        if isinstance(value, int):
+            return f"an integer of {value.bit_length()} bits"
+        return f"a {type(value).__name__}"
+    return text if len(text) <= _SHOWN_LENGTH else text[: _SHOWN_LENGTH - 3] + "..."
+
+
+def unstorable(value: str) -> str | None:
+    """Why PostgreSQL text cannot hold the string (NUL characters, or code points that UTF-8
+    cannot encode), or None when it can."""
+    found = _UNSTORABLE.search(value)
+    if found is None:
+        return None
+    if found.group() == "\x00":
+        return "NUL characters"
+    return "unpaired surrogates (text that cannot be encoded as UTF-8)"
+
+
+def storable(value: str) -> bool:
+    """Whether PostgreSQL text can hold the string; a value it cannot hold is in no row."""
+    return _UNSTORABLE.search(value) is None
+
+
+def _refuse_unstorable(value: str, name: str, error: type[InvalidArgument], what: str = "") -> None:
+    reason = unstorable(value)
+    if reason is not None:
+        raise error(f"{name} must not contain {reason}{what}")
 
 
 def text(value: object, name: str, error: type[InvalidArgument] = InvalidArgument) -> str:
-    """A non-empty string without NUL characters (PostgreSQL text cannot hold them)."""
+    """A non-empty string that PostgreSQL text can hold."""
     if not isinstance(value, str):
         raise error(f"{name} must be a string, not {type(value).__name__}")
     if not value.strip():
         raise error(f"{name} must not be empty")
-    if _has_nul(value):
-        raise error(f"{name} must not contain NUL characters")
+    _refuse_unstorable(value, name, error)
     return value
 
 
@@ -32,15 +69,14 @@ def optional_text(value: object, name: str, error: type[InvalidArgument] = Inval
         return ""
     if not isinstance(value, str):
         raise error(f"{name} must be a string or None, not {type(value).__name__}")
-    if _has_nul(value):
-        raise error(f"{name} must not contain NUL characters")
+    _refuse_unstorable(value, name, error)
     return value
 
 
 def flag(value: object, name: str, error: type[InvalidArgument] = InvalidArgument) -> bool:
     """A real bool: 0, 1 and 'yes' are refused rather than guessed at."""
     if not isinstance(value, bool):
-        raise error(f"{name} must be True or False, not {value!r}")
+        raise error(f"{name} must be True or False, not {shown(value)}")
     return value
 
 
@@ -56,7 +92,7 @@ def count(
     if isinstance(value, bool) or not isinstance(value, int):
         raise error(f"{name} must be an integer, not {type(value).__name__}")
     if not minimum <= value <= maximum:
-        raise error(f"{name} must be between {minimum} and {maximum}, not {value}")
+        raise error(f"{name} must be between {minimum} and {maximum}, not {shown(value)}")
     return value
 
 
@@ -64,16 +100,21 @@ def job_id(value: object) -> int | None:
     """The id an argument names: an int or a decimal string; None when it names no job.
 
     A value of the wrong type raises InvalidArgument; a well-formed id outside bigint
-    returns None, as no job can have it.
+    returns None, as no job can have it, however many digits it has (Python's int() refuses
+    strings of more than 4,300 digits, so the digits are counted first; leading zeros are
+    read as int() reads them).
     """
     if isinstance(value, bool):
         raise InvalidArgument(f"job_id must be an integer, not {value!r}")
     if isinstance(value, int):
         number = value
     elif isinstance(value, str) and value.strip().isascii() and value.strip().isdecimal():
-        number = int(value.strip())
+        digits = value.strip().lstrip("0")
+        if len(digits) > _MAX_ID_DIGITS:
+            return None
+        number = int(digits or "0")
     else:
-        raise InvalidArgument(f"job_id must be an integer or a decimal string, not {value!r}")
+        raise InvalidArgument(f"job_id must be an integer or a decimal string, not {shown(value)}")
     return number if 1 <= number <= MAX_ID else None
 
 
@@ -83,8 +124,9 @@ def names(values: object, name: str) -> list[str]:
         raise InvalidArgument(f"{name} must be a list of strings, not {type(values).__name__}")
     result = []
     for value in values:
-        if not isinstance(value, str) or _has_nul(value):
-            raise InvalidArgument(f"{name} must hold only strings, found {value!r}")
+        if not isinstance(value, str):
+            raise InvalidArgument(f"{name} must hold only strings, found {shown(value)}")
+        _refuse_unstorable(value, name, InvalidArgument, f", found {shown(value)}")
         result.append(value)
     return result
 
