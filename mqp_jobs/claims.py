@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 
+import psycopg
 from psycopg.rows import class_row
 
 from mqp_jobs import validation as check
@@ -21,6 +22,7 @@ from mqp_jobs.execute import Conn, integer, rows, transaction, value
 from mqp_jobs.models import CircuitJob, HamiltonianJob
 from mqp_jobs.queries import query
 from mqp_jobs.rules import MAX_ACTIVE_JOBS_PER_USER_PER_RESOURCE, MAX_QUEUING_TIME
+from mqp_jobs.submit import reference_key
 
 _LOCK_CLAIM_GROUPS = query("lock_claim_groups")
 _MOVE_CLAIMED_JOBS = query("move_claimed_jobs")
@@ -169,26 +171,42 @@ def _job_ids(jobs: object) -> list[int]:
         raise InvalidArgument(f"jobs must be a list of circuit jobs, not {type(jobs).__name__}")
     ids = []
     for job in jobs:
-        number = job.id if isinstance(job, CircuitJob) else job
+        # A job of the package, the portal ORM's entity (anything with an int id), or an id.
+        number = getattr(job, "id", job)
         found = check.job_id(number)
         if found is not None:
             ids.append(found)
     return ids
 
 
-def filter_queued_if_offline_and_fetch(conn: Conn, jobs: Iterable[CircuitJob]) -> list[CircuitJob]:
+def filter_queued_if_offline_and_fetch(conn: Conn, jobs: Iterable[object]) -> list[CircuitJob]:
     """Of ``jobs``, move those still PENDING that the hold rule and the limit allow."""
+    _require_connection(conn)
     return claim_circuit_jobs(conn, ClaimFilter(job_ids=_job_ids(jobs)))
 
 
-def is_within_active_job_limit(conn: Conn, job: CircuitJob) -> bool:
+def is_within_active_job_limit(conn: Conn, job: object) -> bool:
     """Whether the active-job limit lets ``job`` move to WAITING now.
 
     The job's (owner, target) group stays locked until the caller's transaction ends, so the
     answer holds while the caller acts on it.
     """
-    if not isinstance(job, CircuitJob):
-        raise InvalidArgument(f"job must be a CircuitJob, not {type(job).__name__}")
+    _require_connection(conn)
+    number = getattr(job, "id", None)
+    owner = reference_key(getattr(job, "owner", None), "identity")
+    target = reference_key(getattr(job, "target_specification", None), "name")
+    if (
+        isinstance(number, bool)
+        or not isinstance(number, int)
+        or not (isinstance(owner, str) and isinstance(target, str))
+    ):
+        raise InvalidArgument(
+            "job must be a circuit job (the package's, or the portal ORM's entity), "
+            f"not {type(job).__name__}"
+        )
+    number = check.job_id(number) or 0  # an id no job can have: every WAITING job counts
+    owner = check.text(owner, "job.owner")
+    target = check.text(target, "job.target_specification")
     if conn.autocommit:
         raise InvalidArgument(
             "is_within_active_job_limit needs the caller's transaction: on an autocommit "
@@ -196,10 +214,17 @@ def is_within_active_job_limit(conn: Conn, job: CircuitJob) -> bool:
             "answer"
         )
     _require_read_committed(conn)
-    group = {"owner": str(job.owner), "target_specification": str(job.target_specification)}
+    group = {"owner": str(owner), "target_specification": str(target)}
     conn.execute(_LOCK_CLAIM_GROUP, group)
-    waiting = integer(conn, _COUNT_WAITING_IN_GROUP, {**group, "job_id": job.id})
+    waiting = integer(conn, _COUNT_WAITING_IN_GROUP, {**group, "job_id": number})
     return waiting < MAX_ACTIVE_JOBS_PER_USER_PER_RESOURCE
+
+
+def _require_connection(conn: object) -> None:
+    if not isinstance(conn, psycopg.Connection):
+        raise InvalidArgument(f"qdb must be an open psycopg connection, not {type(conn).__name__}")
+    if conn.closed:
+        raise InvalidArgument("qdb is a closed connection")
 
 
 def _require_read_committed(conn: Conn) -> None:

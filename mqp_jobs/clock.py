@@ -1,59 +1,39 @@
 """The portal's time zone: job times are naive local times in it, as the portal's ORM writes.
 
-The portal's services stamp jobs with Python's ``datetime.now()``, a naive time in the zone of
-the host they run on. The package writes the database's clock (the moment of each statement)
-converted to the same zone, so that ``datetime.now() - job.timestamp_submitted`` is a job's age
-whichever of the two wrote it. The zone is, in this order: ``$MQP_TIMEZONE``; ``$TZ``, as
-Python reads it; the zone the host's ``/etc/localtime`` names; ``UTC``.
+The portal's services stamp jobs with Python's ``datetime.now()``, a naive time in the local
+zone of the host they run on. The package writes the database's clock (the moment of each
+statement) shifted by the same UTC offset that ``datetime.now()`` has at that moment, so that
+``datetime.now() - job.timestamp_submitted`` is a job's age whichever of the two wrote it. The
+offset is the local one, as Python computes it from ``$TZ`` or the host's zone files (any form
+Python accepts, an IANA name or a POSIX string such as ``JST-9``), unless ``$MQP_TIMEZONE``
+names an IANA zone to use instead.
 """
 
 from __future__ import annotations
 
 import os
 import zoneinfo
-from functools import lru_cache
-from pathlib import Path
+from datetime import datetime, timedelta
 
 from mqp_jobs.errors import InvalidArgument
 
 ENV_TIMEZONE = "MQP_TIMEZONE"
 
 
-def _known(name: str) -> bool:
-    try:
-        zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
-
-
-def _host_zone() -> str | None:
-    """The IANA name of the zone the host's /etc/localtime links to, or /etc/timezone names."""
-    localtime = Path("/etc/localtime")
-    try:
-        target = str(localtime.resolve()) if localtime.is_symlink() else ""
-    except OSError:
-        target = ""
-    if "zoneinfo/" in target:
-        return target.rsplit("zoneinfo/", 1)[1]
-    try:
-        return Path("/etc/timezone").read_text(encoding="utf-8").strip() or None
-    except OSError:
-        return None
-
-
 def portal_zone() -> str:
-    """The time zone job times are written and read in (see the module's docstring)."""
-    return _zone(os.environ.get(ENV_TIMEZONE), os.environ.get("TZ"))
-
-
-@lru_cache(maxsize=8)
-def _zone(chosen: str | None, tz: str | None) -> str:
+    """The UTC offset job times are written in now (the local one, or $MQP_TIMEZONE's), as an
+    interval literal such as '-03:00:00' for the statements' ``AT TIME ZONE %(zone)s::interval``
+    (ISO sign: east of Greenwich is positive)."""
+    chosen = os.environ.get(ENV_TIMEZONE)
     if chosen:
-        if not _known(chosen):
-            raise InvalidArgument(f"${ENV_TIMEZONE} is not a known time zone: {chosen!r}")
-        return chosen
-    for candidate in ((tz or "").lstrip(":"), _host_zone()):
-        if candidate and _known(candidate):
-            return candidate
-    return "UTC"
+        try:
+            zone = zoneinfo.ZoneInfo(chosen)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise InvalidArgument(f"${ENV_TIMEZONE} is not a known time zone: {chosen!r}") from None
+        offset = datetime.now(zone).utcoffset()
+    else:
+        offset = datetime.now().astimezone().utcoffset()
+    seconds = round((offset or timedelta(0)).total_seconds())
+    sign = "-" if seconds < 0 else "+"
+    hours, rest = divmod(abs(seconds), 3600)
+    return f"{sign}{hours:02d}:{rest // 60:02d}:{rest % 60:02d}"

@@ -26,7 +26,7 @@ from mqp_jobs.queries import query, sql_dir
 
 _FILE_NAME = re.compile(r"(\d{4})_([a-z0-9_]+)\.sql")
 _CONCURRENT_INDEX = re.compile(
-    r"CREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY\s+IF\s+NOT\s+EXISTS\s+([a-z_][a-z0-9_]*)\s",
+    r'CREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY\s+IF\s+NOT\s+EXISTS\s+"?([a-z_][a-z0-9_]*)"?\s',
     re.IGNORECASE,
 )
 _LOCK = query("lock_migrations")
@@ -66,8 +66,12 @@ PORTAL_TABLES = (
 )
 """The portal's tables the job package reads or writes (migration 0001 creates the missing)."""
 
-LOCK_TIMEOUT = 5.0
-"""Seconds a migrating transaction waits for a table lock before it gives up."""
+LOCK_TIMEOUT = 0.5
+"""Seconds a migrating transaction waits for a table lock before it rolls back and tries again:
+while it waits, the locks it already holds stop the portal, so the wait is kept short."""
+
+LOCK_PATIENCE = 60.0
+"""Seconds a migration keeps trying again before it gives up, changing nothing of its step."""
 
 
 @dataclass(frozen=True)
@@ -149,12 +153,28 @@ def _hold_lock(conn: Conn, wait: float) -> None:
         time.sleep(0.1)
 
 
-def _run_in_transaction(conn: Conn, migration: Migration, lock_timeout: float) -> None:
-    with conn.transaction():
-        conn.execute(_LOCK_TIMEOUT, {"lock_timeout": f"{round(lock_timeout * 1000)}ms"})
-        # A migration file is package source, executed as a script of statements.
-        conn.execute(migration.statements()[0])
-        conn.execute(_RECORD, {"version": migration.version, "name": migration.name})
+def _run_in_transaction(
+    conn: Conn, migration: Migration, lock_timeout: float, patience: float
+) -> None:
+    """Run one migration file in a transaction. A table lock not granted within
+    ``lock_timeout`` (a long transaction of the portal holds it) rolls the whole step back, so
+    the portal's writes never queue for longer behind the locks already taken; the step is
+    tried again after a pause, until ``patience`` runs out."""
+    deadline = time.monotonic() + patience
+    pause = 0.1
+    while True:
+        try:
+            with conn.transaction():
+                conn.execute(_LOCK_TIMEOUT, {"lock_timeout": f"{round(lock_timeout * 1000)}ms"})
+                # A migration file is package source, executed as a script of statements.
+                conn.execute(migration.statements()[0])
+                conn.execute(_RECORD, {"version": migration.version, "name": migration.name})
+            return
+        except psycopg.errors.LockNotAvailable:
+            if time.monotonic() + pause > deadline:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 2.0)
 
 
 def _run_concurrently(conn: Conn, migration: Migration) -> None:
@@ -173,6 +193,7 @@ def migrate(
     folder: Path | None = None,
     *,
     lock_timeout: float = LOCK_TIMEOUT,
+    lock_patience: float = LOCK_PATIENCE,
     wait: float = 3600.0,
 ) -> list[int]:
     """Create or adopt the schema and apply what the database lacks; return those versions.
@@ -191,12 +212,11 @@ def migrate(
                 todo = [m for m in pending if m.version not in applied]
                 done: list[int] = []
                 for migration in todo:
-                    # Each file commits on its own: the portal's tables (0001) are settled
-                    # before 0002 reads them, so no lock 0001 takes lasts through that read.
+                    # Each file commits on its own, so no lock one takes lasts through the next.
                     if migration.concurrent:
                         _run_concurrently(conn, migration)
                     else:
-                        _run_in_transaction(conn, migration, lock_timeout)
+                        _run_in_transaction(conn, migration, lock_timeout, lock_patience)
                     done.append(migration.version)
                 return done
             finally:
@@ -207,9 +227,10 @@ def migrate(
             raise unavailable(target, exc) from None
         if isinstance(exc, psycopg.errors.LockNotAvailable):
             raise MigrationError(
-                f"migration gave up on {describe(target)}: a table it must alter was locked "
-                f"for more than {lock_timeout:g} s by another transaction; nothing was "
-                f"changed, run it again when that transaction has ended ({str(exc).strip()})"
+                f"migration gave up on {describe(target)}: a table it must alter stayed locked "
+                f"by another transaction for {lock_patience:g} s (tried again every time its "
+                f"{lock_timeout:g} s lock wait ran out); nothing of that step was changed, run "
+                f"it again when that transaction has ended ({str(exc).strip()})"
             ) from None
         raise MigrationError(f"migration failed on {describe(target)}: {exc}") from exc
 

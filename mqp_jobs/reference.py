@@ -9,8 +9,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from psycopg import errors as pg_errors
+
 from mqp_jobs import validation as check
-from mqp_jobs.errors import BudgetNotAllowed, UnknownBudget, UnknownOwner, UnknownResource
+from mqp_jobs.errors import (
+    BudgetNotAllowed,
+    InvalidArgument,
+    UnknownBudget,
+    UnknownOwner,
+    UnknownResource,
+)
 from mqp_jobs.execute import Conn, column, row, value
 from mqp_jobs.queries import query
 
@@ -21,13 +29,27 @@ _CREATE_USER_GROUP = query("create_user_group")
 _ADD_USER_GROUP_MEMBERS = query("add_user_group_members")
 _LINK_USER_GROUP_TO_BUDGET = query("link_user_group_to_budget")
 _REFERENCE_EXISTS = query("reference_exists")
+_USER_GROUP_OTHER_BUDGET = query("user_group_other_budget")
 _CREATE_RESOURCE = query("create_resource")
 _SET_RESOURCE_MAINTENANCE = query("set_resource_maintenance")
 _CREATE_TARGET_SPEC = query("create_target_spec")
 
 
+def _portal_refused(table: str, exc: pg_errors.ForeignKeyViolation) -> InvalidArgument:
+    """A row the portal's own constraints refuse (on the portal's database, its users and
+    resources point at security levels the job package does not manage)."""
+    constraint = exc.diag.constraint_name or "a foreign key"
+    return InvalidArgument(
+        f"the portal's {table} table refused the row ({constraint}): create it with the "
+        "portal's own module, which knows its other columns"
+    )
+
+
 def create_user(conn: Conn, identity: str) -> None:
-    conn.execute(_CREATE_USER, {"identity": check.text(identity, "identity")})
+    try:
+        conn.execute(_CREATE_USER, {"identity": check.text(identity, "identity")})
+    except pg_errors.ForeignKeyViolation as exc:
+        raise _portal_refused("user", exc) from None
 
 
 def _known_users(conn: Conn, identities: list[str]) -> None:
@@ -73,18 +95,27 @@ def create_budget(conn: Conn, name: str, owner: str, members: Iterable[str] = ()
     if holder != people[0]:
         raise BudgetNotAllowed(f"budget {budget!r} belongs to {holder!r}, not {people[0]!r}")
     if len(people) > 1:
+        # The members' group is the budget's own: a group of that name that also grants
+        # another budget would hand the new members that budget too.
+        other = value(conn, _USER_GROUP_OTHER_BUDGET, {"user_group": budget, "budget": budget})
+        if other is not None:
+            raise BudgetNotAllowed(
+                f"user group {budget!r} also grants budget {other!r}; add members to it "
+                "with create_user_group instead"
+            )
         create_user_group(conn, budget, people[0], people[1:])
         conn.execute(_LINK_USER_GROUP_TO_BUDGET, {"user_group": budget, "budget": budget})
 
 
 def create_resource(conn: Conn, name: str, maintenance: bool = False) -> None:
-    conn.execute(
-        _CREATE_RESOURCE,
-        {
-            "name": check.text(name, "resource name"),
-            "maintenance": check.flag(maintenance, "maintenance"),
-        },
-    )
+    params = {
+        "name": check.text(name, "resource name"),
+        "maintenance": check.flag(maintenance, "maintenance"),
+    }
+    try:
+        conn.execute(_CREATE_RESOURCE, params)
+    except pg_errors.ForeignKeyViolation as exc:
+        raise _portal_refused("resource", exc) from None
 
 
 def set_resource_maintenance(conn: Conn, name: str, maintenance: bool) -> None:

@@ -14,6 +14,7 @@ from psycopg import errors as pg_errors
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from mqp_jobs import claims, operations, reads, reference, submit, transitions
+from mqp_jobs import validation as check
 from mqp_jobs.claims import ClaimFilter
 from mqp_jobs.connection import (
     PoolSettings,
@@ -40,6 +41,9 @@ from mqp_jobs.execute import Conn
 from mqp_jobs.models import CircuitJob, HamiltonianJob, QueueStats, RequeuedJobs
 from mqp_jobs.transitions import CIRCUIT, HAMILTONIAN
 from mqp_jobs.wakeups import SubmissionListener
+
+MAX_WAIT = 86400.0
+"""The longest one wait_for_pending_jobs may block (a scheduler waits again after it)."""
 
 
 class JobStore:
@@ -389,8 +393,15 @@ class JobStore:
 
     def wait_for_pending_jobs(self, timeout: float) -> bool:
         """Block until a job is submitted (True) or ``timeout`` seconds pass (False)."""
-        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout < 0:
-            raise InvalidArgument(f"timeout must be a number of seconds >= 0, not {timeout!r}")
+        if (
+            isinstance(timeout, bool)
+            or not isinstance(timeout, (int, float))
+            or not 0 <= timeout <= MAX_WAIT
+        ):
+            raise InvalidArgument(
+                f"timeout must be a number of seconds from 0 to {MAX_WAIT:g}, "
+                f"not {check.shown(timeout)}"
+            )
         with self._lock:
             self._forget_inherited()
             if self._listener is None:

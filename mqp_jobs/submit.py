@@ -33,7 +33,7 @@ _JOB_FIELDS = (
 )
 
 
-def _key(value: object, attribute: str) -> object:
+def reference_key(value: object, attribute: str) -> object:
     """A reference given as its key, or as an object holding the key (the portal's ORM entity,
     such as a Budget with its ``name``), as the old module accepted both."""
     if isinstance(value, str):
@@ -44,9 +44,9 @@ def _key(value: object, attribute: str) -> object:
 
 def _references(owner: object, budget: object, target_spec: object) -> dict[str, str]:
     return {
-        "owner": check.text(_key(owner, "identity"), "owner", InvalidJob),
-        "budget": check.text(_key(budget, "name"), "budget", InvalidJob),
-        "target_spec": check.text(_key(target_spec, "name"), "target_spec", InvalidJob),
+        "owner": check.text(reference_key(owner, "identity"), "owner", InvalidJob),
+        "budget": check.text(reference_key(budget, "name"), "budget", InvalidJob),
+        "target_spec": check.text(reference_key(target_spec, "name"), "target_spec", InvalidJob),
     }
 
 
@@ -142,7 +142,7 @@ def create_jobs(conn: Conn, jobs: Iterable[Mapping[str, object]]) -> list[Circui
             raise InvalidJob(f"job {place}: fields must be a mapping, not {type(fields).__name__}")
         unknown = set(fields) - set(_JOB_FIELDS)
         if unknown:
-            raise InvalidJob(f"job {place}: unknown fields {sorted(unknown)}")
+            raise InvalidJob(f"job {place}: unknown fields {sorted(unknown, key=repr)}")
         try:
             batch.append(_circuit_job_params(**fields))
         except InvalidJob as exc:

@@ -55,7 +55,7 @@ def existing_id(job_id: object, kind: JobKind) -> int:
     """The job id as an int; JobNotFound for an id no job can have."""
     number = check.job_id(job_id)
     if number is None:
-        raise JobNotFound(f"no {kind.name} job {job_id!r}")
+        raise JobNotFound(f"no {kind.name} job {check.shown(job_id)}")
     return number
 
 
@@ -125,7 +125,7 @@ def _completion(
     if unknown or "job_id" not in fields or "executed_resource" not in fields:
         raise InvalidJob(
             f"{where}needs job_id and executed_resource, may have result, "
-            f"executed_circuit, note and attempt; got {sorted(fields)}"
+            f"executed_circuit, note and attempt; got {sorted(fields, key=repr)}"
         )
     if fields["executed_resource"] is None:
         raise UnknownResource(f"{where}executed_resource must name a resource, not None")

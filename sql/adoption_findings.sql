@@ -1,6 +1,6 @@
 -- name: adoption_findings
 -- Rows the portal wrote that break a rule of the package (the *_rule_* triggers of migration
--- 0002, which bind what is written from now on). They are reported, never changed.
+-- 0003, which bind what is written from now on). They are reported, never changed.
 SELECT 'circuit_job' AS job_table, rule, rows
 FROM (
     SELECT count(*) FILTER (

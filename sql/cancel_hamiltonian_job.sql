@@ -1,6 +1,6 @@
 -- name: cancel_hamiltonian_job
 -- Hamiltonian jobs are never requeued.
 UPDATE hamiltonian_job
-SET status = 'CANCELLED', timestamp_cancelled = (statement_timestamp() AT TIME ZONE %(zone)s), note = %(note)s
+SET status = 'CANCELLED', timestamp_cancelled = (statement_timestamp() AT TIME ZONE %(zone)s::interval), note = %(note)s
 WHERE id = %(job_id)s AND status IN ('PENDING', 'WAITING')
 RETURNING status

@@ -6,13 +6,13 @@
 UPDATE circuit_job AS job
 SET status = CASE WHEN rule.requeue THEN 'PENDING' ELSE 'CANCELLED' END,
     timestamp_scheduled = CASE WHEN rule.requeue THEN NULL ELSE job.timestamp_scheduled END,
-    timestamp_cancelled = (statement_timestamp() AT TIME ZONE %(zone)s),
+    timestamp_cancelled = (statement_timestamp() AT TIME ZONE %(zone)s::interval),
     note = %(note)s
 FROM (
     SELECT id,
            queued
            AND %(resource_down)s
-           AND timestamp_submitted > (statement_timestamp() AT TIME ZONE %(zone)s) - make_interval(secs => %(max_queuing_time)s)
+           AND timestamp_submitted > (statement_timestamp() AT TIME ZONE %(zone)s::interval) - make_interval(secs => %(max_queuing_time)s)
            AS requeue
     FROM circuit_job
     WHERE id = %(job_id)s

@@ -11,7 +11,7 @@ WITH taken AS (
 ),
 moved AS (
     UPDATE hamiltonian_job AS h
-    SET status = 'WAITING', attempt = h.attempt + 1, timestamp_scheduled = (statement_timestamp() AT TIME ZONE %(zone)s)
+    SET status = 'WAITING', attempt = h.attempt + 1, timestamp_scheduled = (statement_timestamp() AT TIME ZONE %(zone)s::interval)
     FROM taken
     WHERE h.id = taken.id
     RETURNING h.*

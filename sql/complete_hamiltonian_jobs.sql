@@ -9,7 +9,7 @@ SET status = 'COMPLETED',
     executed_resource = given.executed_resource,
     executed_circuit = given.executed_circuit,
     note = given.note,
-    timestamp_completed = (statement_timestamp() AT TIME ZONE %(zone)s)
+    timestamp_completed = (statement_timestamp() AT TIME ZONE %(zone)s::interval)
 FROM unnest(
     %(job_id)s::bigint[], %(result)s::text[], %(executed_resource)s::text[],
     %(executed_circuit)s::text[], %(note)s::text[], %(attempt)s::integer[]

@@ -7,7 +7,7 @@ SET status = 'COMPLETED',
     executed_resource = %(executed_resource)s,
     executed_circuit = %(executed_circuit)s,
     note = %(note)s,
-    timestamp_completed = (statement_timestamp() AT TIME ZONE %(zone)s)
+    timestamp_completed = (statement_timestamp() AT TIME ZONE %(zone)s::interval)
 WHERE id = %(job_id)s AND status = 'WAITING'
   -- A runner that names its claim completes only that claim (a stale runner's call matches
   -- nothing once the job was requeued and claimed again).

@@ -6,7 +6,7 @@ WITH created AS (
         status, note, result, no_modify, cost, timestamp_submitted
     )
     SELECT %(interaction_str)s, %(coefficients_str)s, %(owner)s, %(budget)s, %(target_spec)s,
-           'PENDING', '', '', false, 0, (statement_timestamp() AT TIME ZONE %(zone)s)
+           'PENDING', '', '', false, 0, (statement_timestamp() AT TIME ZONE %(zone)s::interval)
     WHERE EXISTS (
               SELECT FROM budget AS b
               WHERE b.name = %(budget)s

@@ -9,7 +9,7 @@ WITH created AS (
         status, note, result, executed_circuit, cost, timestamp_submitted
     )
     SELECT %(shots)s, %(circuit)s, %(circuit_format)s, %(owner)s, %(budget)s, %(target_spec)s,
-           %(no_modify)s, %(queued)s, 'PENDING', '', '', '', 0, (statement_timestamp() AT TIME ZONE %(zone)s)
+           %(no_modify)s, %(queued)s, 'PENDING', '', '', '', 0, (statement_timestamp() AT TIME ZONE %(zone)s::interval)
     WHERE EXISTS (
               SELECT FROM budget AS b
               WHERE b.name = %(budget)s

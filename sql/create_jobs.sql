@@ -8,7 +8,7 @@ WITH created AS (
         status, note, result, executed_circuit, cost, timestamp_submitted
     )
     SELECT given.shots, given.circuit, given.circuit_format, given.owner, given.budget,
-           given.target_spec, given.no_modify, given.queued, 'PENDING', '', '', '', 0, (statement_timestamp() AT TIME ZONE %(zone)s)
+           given.target_spec, given.no_modify, given.queued, 'PENDING', '', '', '', 0, (statement_timestamp() AT TIME ZONE %(zone)s::interval)
     FROM unnest(
         %(shots)s::integer[], %(circuit)s::text[], %(circuit_format)s::text[],
         %(owner)s::text[], %(budget)s::text[], %(target_spec)s::text[],

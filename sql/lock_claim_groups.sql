@@ -25,7 +25,7 @@ WITH candidate AS (
       AND NOT (
           j.queued
           AND coalesce(target.in_maintenance, false)
-          AND j.timestamp_submitted > (statement_timestamp() AT TIME ZONE %(zone)s) - make_interval(secs => %(max_queuing_time)s)
+          AND j.timestamp_submitted > (statement_timestamp() AT TIME ZONE %(zone)s::interval) - make_interval(secs => %(max_queuing_time)s)
       )
       AND (%(owners)s::text[] IS NULL OR j.owner = ANY (%(owners)s::text[]))
       AND (%(excluded_owners)s::text[] IS NULL OR j.owner <> ALL (%(excluded_owners)s::text[]))

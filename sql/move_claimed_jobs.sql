@@ -22,7 +22,7 @@ picked AS (
     WHERE j.status = 'PENDING'
       AND NOT (
           j.queued
-          AND j.timestamp_submitted > (statement_timestamp() AT TIME ZONE %(zone)s) - make_interval(secs => %(max_queuing_time)s)
+          AND j.timestamp_submitted > (statement_timestamp() AT TIME ZONE %(zone)s::interval) - make_interval(secs => %(max_queuing_time)s)
           AND EXISTS (
               SELECT FROM target_specification AS t
               JOIN resource AS r ON r.name = t.resource_name
@@ -55,7 +55,7 @@ admitted AS (
 ),
 moved AS (
     UPDATE circuit_job AS j
-    SET status = 'WAITING', attempt = j.attempt + 1, timestamp_scheduled = (statement_timestamp() AT TIME ZONE %(zone)s)
+    SET status = 'WAITING', attempt = j.attempt + 1, timestamp_scheduled = (statement_timestamp() AT TIME ZONE %(zone)s::interval)
     FROM admitted AS a
     WHERE j.id = a.id
     RETURNING j.*

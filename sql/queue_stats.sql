@@ -22,9 +22,9 @@ SELECT
                FROM placed GROUP BY job_kind, status, resource_name) AS c),
         '[]'::json
     ) AS counts,
-    (SELECT (statement_timestamp() AT TIME ZONE %(zone)s) - min(timestamp_submitted) FROM placed WHERE status = 'PENDING')
+    (SELECT (statement_timestamp() AT TIME ZONE %(zone)s::interval) - min(timestamp_submitted) FROM placed WHERE status = 'PENDING')
         AS oldest_pending_age,
     (SELECT count(*) FROM placed
      WHERE status = 'PENDING' AND queued AND in_maintenance
-       AND timestamp_submitted > (statement_timestamp() AT TIME ZONE %(zone)s) - make_interval(secs => %(max_queuing_time)s))
+       AND timestamp_submitted > (statement_timestamp() AT TIME ZONE %(zone)s::interval) - make_interval(secs => %(max_queuing_time)s))
         AS held_jobs

@@ -5,7 +5,7 @@
 -- SKIP LOCKED leaves a job that a runner is completing right now to that runner.
 WITH stale AS (
     SELECT id FROM circuit_job
-    WHERE status = 'WAITING' AND timestamp_scheduled < (statement_timestamp() AT TIME ZONE %(zone)s) - %(older_than)s::interval
+    WHERE status = 'WAITING' AND timestamp_scheduled < (statement_timestamp() AT TIME ZONE %(zone)s::interval) - %(older_than)s::interval
     FOR UPDATE SKIP LOCKED
 )
 UPDATE circuit_job AS j

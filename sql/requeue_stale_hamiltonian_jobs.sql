@@ -2,7 +2,7 @@
 -- As requeue_stale_circuit_jobs, for Hamiltonian jobs.
 WITH stale AS (
     SELECT id FROM hamiltonian_job
-    WHERE status = 'WAITING' AND timestamp_scheduled < (statement_timestamp() AT TIME ZONE %(zone)s) - %(older_than)s::interval
+    WHERE status = 'WAITING' AND timestamp_scheduled < (statement_timestamp() AT TIME ZONE %(zone)s::interval) - %(older_than)s::interval
     FOR UPDATE SKIP LOCKED
 )
 UPDATE hamiltonian_job AS h

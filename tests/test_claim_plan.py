@@ -60,7 +60,7 @@ def test_the_claim_reads_pending_jobs_through_the_partial_index(
         "window": None,
         "max_active": MAX_ACTIVE_JOBS_PER_USER_PER_RESOURCE,
         "max_queuing_time": MAX_QUEUING_TIME,
-        "zone": "UTC",
+        "zone": "+00:00:00",
     }
     nodes = _explain(db, "lock_claim_groups", params)
     on_jobs = [n for n in nodes if n.get("Relation Name") == "circuit_job"]
@@ -76,14 +76,14 @@ def test_the_claim_reads_pending_jobs_through_the_partial_index(
             "targets": ["t"] * 3,
             "max_active": 2,
             "max_queuing_time": MAX_QUEUING_TIME,
-            "zone": "UTC",
+            "zone": "+00:00:00",
         },
     )
     # (the one-row reference tables may be scanned; the job table must not be)
     assert [
         n for n in moved if n.get("Relation Name") == "circuit_job" and n["Node Type"] == "Seq Scan"
     ] == []
-    hamiltonian = _explain(db, "claim_hamiltonian_jobs", {"limit": 10, "zone": "UTC"})
+    hamiltonian = _explain(db, "claim_hamiltonian_jobs", {"limit": 10, "zone": "+00:00:00"})
     assert "hamiltonian_job_pending_fifo" in {n.get("Index Name") for n in hamiltonian}
 
 

@@ -343,7 +343,7 @@ def test_maintenance_that_begins_during_a_claim_still_holds_queued_jobs(
                 "targets": [held.target_specification, free.target_specification],
                 "max_active": MAX_ACTIVE_JOBS_PER_USER_PER_RESOURCE,
                 "max_queuing_time": MAX_QUEUING_TIME,
-                "zone": "UTC",
+                "zone": "+00:00:00",
             },
             CircuitJob,
         )

@@ -5,6 +5,9 @@ from __future__ import annotations
 import contextlib
 import io
 import multiprocessing
+import os
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -184,7 +187,10 @@ def test_migrate_check_on_the_command_line(portal_database: str) -> None:
     with contextlib.redirect_stdout(out):
         assert main(["--database-url", portal_database, "migrate", "--check"]) == 0
     text = out.getvalue()
-    assert "migrate would apply: 0001_portal_tables, 0002_job_database" in text
+    assert (
+        "migrate would apply: 0001_portal_tables, 0002_portal_indexes_concurrently,"
+        " 0003_job_database" in text
+    )
     assert "status is not a known status" in text and "portal tables found: 10 of 10" in text
     assert _catalog(portal_database) == before
 
@@ -202,8 +208,8 @@ def test_an_interrupted_index_build_is_redone(portal_database: str) -> None:
         assert conn.execute(
             "SELECT indisvalid FROM pg_index WHERE indexrelid = 'circuit_job_owner'::regclass"
         ).fetchone() == (False,)
-        conn.execute("DELETE FROM mqp_schema_version WHERE version = 3")
-    assert mqp_jobs.migrate(portal_database) == [3]
+        conn.execute("DELETE FROM mqp_schema_version WHERE version = 4")
+    assert mqp_jobs.migrate(portal_database) == [4]
     with psycopg.connect(portal_database) as conn:
         assert conn.execute(
             "SELECT indisvalid, pg_get_indexdef(indexrelid) FROM pg_index"
@@ -219,10 +225,78 @@ def test_a_migration_behind_a_long_transaction_gives_up_and_changes_nothing(
 ) -> None:
     with psycopg.connect(portal_database) as portal:
         portal.execute("SELECT count(*) FROM hamiltonian_job")  # holds its lock until the end
-        with pytest.raises(MigrationError, match=r"locked for more than 0\.3 s"):
-            module.migrate(portal_database, lock_timeout=0.3)
+        started = time.monotonic()
+        with pytest.raises(MigrationError, match=r"stayed locked by another transaction for 1 s"):
+            module.migrate(portal_database, lock_timeout=0.2, lock_patience=1)
+        assert time.monotonic() - started < 5
     with psycopg.connect(portal_database) as conn:
         assert conn.execute("SELECT to_regclass('claim_group')").fetchone() == (None,)
-        # 0001 found the portal's tables (and committed on its own); 0002 left nothing.
-        assert conn.execute("SELECT version FROM mqp_schema_version").fetchall() == [(1,)]
-    assert mqp_jobs.migrate(portal_database) == [m.version for m in migrations()][1:]
+        # 0001 and 0002 found the portal's tables and indexes; 0003 left nothing.
+        assert conn.execute("SELECT version FROM mqp_schema_version").fetchall() == [(1,), (2,)]
+    assert mqp_jobs.migrate(portal_database) == [m.version for m in migrations()][2:]
+
+
+def test_the_portals_writes_never_queue_long_behind_an_adoption_that_waits(
+    portal_database: str,
+) -> None:
+    """A transaction of the portal holds a table the adoption must alter. The adoption's lock
+    waits are short and it rolls back between tries, so writes to the job table, which the
+    adoption locks first, never wait for long."""
+    worst = 0.0
+    done = threading.Event()
+    failure: list[BaseException] = []
+
+    def adopt() -> None:
+        try:
+            module.migrate(portal_database, lock_timeout=0.2, lock_patience=2)
+        except BaseException as exc:
+            failure.append(exc)
+        finally:
+            done.set()
+
+    with (
+        psycopg.connect(portal_database) as holder,
+        psycopg.connect(portal_database, autocommit=True) as writer,
+    ):
+        holder.execute("SELECT * FROM target_specification")  # left open: holds its lock
+        thread = threading.Thread(target=adopt)
+        thread.start()
+        while not done.is_set():
+            started = time.monotonic()
+            writer.execute("UPDATE circuit_job SET note = note WHERE id = 1")
+            worst = max(worst, time.monotonic() - started)
+            time.sleep(0.01)
+        thread.join()
+    assert failure and isinstance(failure[0], MigrationError)
+    assert worst < 1.0, f"a write waited {worst:.2f} s"
+
+
+def test_adopted_by_another_role_the_tables_owner_still_writes_every_row(
+    portal_database: str,
+) -> None:
+    """The portal's tables belong to the portal's role; an administrator adopts them. The
+    package's triggers run as their owner, so the portal's own role keeps writing jobs."""
+    role = f"mqp_jobs_portal_{os.getpid()}"
+    with psycopg.connect(portal_database, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))
+        try:
+            for table in module.PORTAL_TABLES:
+                admin.execute(
+                    sql.SQL("ALTER TABLE {} OWNER TO {}").format(
+                        sql.Identifier(table), sql.Identifier(role)
+                    )
+                )
+            mqp_jobs.migrate(portal_database)  # as the administrator, not the owner
+            with psycopg.connect(make_conninfo(portal_database, user=role)) as portal:
+                portal.execute(
+                    "INSERT INTO circuit_job (shots, circuit, circuit_format, owner, budget,"
+                    " target_specification) VALUES (1, 'c', 'q', 'ada', 'grant', 't')"
+                )
+                portal.execute("UPDATE circuit_job SET status = 'CANCELLED' WHERE id = 1")
+                portal.commit()
+            assert admin.execute(
+                "SELECT from_status, to_status FROM job_event WHERE job_id = 1 ORDER BY id"
+            ).fetchall() == [("PENDING", "CANCELLED")]
+        finally:
+            admin.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))
+            admin.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))

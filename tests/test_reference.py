@@ -178,3 +178,30 @@ def test_a_target_without_resource_is_stored_as_the_portal_does(
         " WHERE name IN ('by-technology', %s) ORDER BY name",
         (portal.sim_target,),
     ).fetchall() == [("by-technology", ""), (portal.sim_target, "")]
+
+
+def test_create_budget_never_hands_members_another_budget(store: JobStore, portal: Portal) -> None:
+    """A group named like the new budget that already grants another budget is not reused:
+    its new members would be able to charge that budget too."""
+    store.create_user("erin")
+    store.create_user_group("lab", portal.alice)
+    store.link_user_group_to_budget("lab", portal.alice_budget)
+    with pytest.raises(BudgetNotAllowed, match="also grants budget 'alice-grant'"):
+        store.create_budget("lab", portal.alice, members=["erin"])
+    with pytest.raises(BudgetNotAllowed):
+        submit(store, portal, by="erin", budget=portal.alice_budget)
+
+
+def test_reference_rows_the_portals_constraints_refuse_are_a_clear_error(
+    store: JobStore, portal: Portal, db: psycopg.Connection
+) -> None:
+    """On the portal's database, users and resources point at security levels."""
+    db.execute("CREATE TABLE user_security_level (name text PRIMARY KEY)")
+    db.execute(
+        'ALTER TABLE "user" ADD CONSTRAINT fk_user__security_level FOREIGN KEY (security_level)'
+        " REFERENCES user_security_level (name) NOT VALID"
+    )
+    with pytest.raises(InvalidArgument, match="fk_user__security_level"):
+        store.create_user("frank")
+    db.execute("INSERT INTO user_security_level VALUES ('BASIC')")
+    store.create_user("frank")

@@ -6,7 +6,7 @@ FROM circuit_job AS j
 JOIN target_specification AS t ON t.name = j.target_specification
 WHERE t.resource_name = %(resource)s
   AND j.queued
-  AND j.timestamp_submitted < (%(ended_at)s::timestamptz AT TIME ZONE %(zone)s)
+  AND j.timestamp_submitted < (%(ended_at)s::timestamptz AT TIME ZONE %(zone)s::interval)
   AND (
       SELECT min(e.at) FROM job_event AS e
       WHERE e.job_kind = 'circuit' AND e.job_id = j.id AND e.to_status = 'WAITING'

@@ -1,7 +1,7 @@
 -- The portal's own tables, as its ORM (Pony, bqp_database_access) creates them on PostgreSQL:
--- the same names, columns, types, keys and index names. On a database where the portal already
--- has them, every statement here finds its object and does nothing; on an empty database it
--- creates them. Only the tables the job module reads or writes are here; the foreign keys to
+-- the same names, columns, types, keys and constraint names (their indexes follow in 0002). On
+-- a database where the portal already has them, every statement here finds its table and does
+-- nothing, taking no lock; on an empty database it creates them. Only the tables the job module reads or writes are here; the foreign keys to
 -- tables of the portal's other modules (security levels) stay theirs.
 --
 -- Absent text is '' (NOT NULL) and times are naive local times, as the ORM writes them.
@@ -14,7 +14,8 @@ CREATE TABLE IF NOT EXISTS "user" (
     "association" text NOT NULL,
     "security_level" text NOT NULL,
     "superuser_level" text,
-    "owner" text,
+    "owner" text
+        CONSTRAINT "fk_user__owner" REFERENCES "user" ("identity") ON DELETE SET NULL,
     "blocked" boolean NOT NULL,
     "block_reason" text NOT NULL,
     "secret_hash" text NOT NULL,
@@ -30,7 +31,6 @@ CREATE TABLE IF NOT EXISTS "user_group" (
         CONSTRAINT "fk_user_group__owner" REFERENCES "user" ("identity") ON DELETE CASCADE,
     "cost_modifier" double precision NOT NULL
 );
-CREATE INDEX IF NOT EXISTS "idx_user_group__owner" ON "user_group" ("owner");
 
 CREATE TABLE IF NOT EXISTS "users_in_user_groups" (
     "user" text NOT NULL
@@ -41,7 +41,6 @@ CREATE TABLE IF NOT EXISTS "users_in_user_groups" (
         ON DELETE CASCADE,
     PRIMARY KEY ("user", "usergroup")
 );
-CREATE INDEX IF NOT EXISTS "idx_users_in_user_groups" ON "users_in_user_groups" ("usergroup");
 
 CREATE TABLE IF NOT EXISTS "budget" (
     "name" text PRIMARY KEY,
@@ -50,7 +49,6 @@ CREATE TABLE IF NOT EXISTS "budget" (
         CONSTRAINT "fk_budget__owner" REFERENCES "user" ("identity") ON DELETE CASCADE,
     "credits" integer NOT NULL
 );
-CREATE INDEX IF NOT EXISTS "idx_budget__owner" ON "budget" ("owner");
 
 CREATE TABLE IF NOT EXISTS "user_groups_in_budgets" (
     "budget" text NOT NULL
@@ -61,7 +59,6 @@ CREATE TABLE IF NOT EXISTS "user_groups_in_budgets" (
         ON DELETE CASCADE,
     PRIMARY KEY ("budget", "usergroup")
 );
-CREATE INDEX IF NOT EXISTS "idx_user_groups_in_budgets" ON "user_groups_in_budgets" ("usergroup");
 
 CREATE TABLE IF NOT EXISTS "resource" (
     "name" text PRIMARY KEY,
@@ -114,12 +111,6 @@ CREATE TABLE IF NOT EXISTS "circuit_job" (
     "executed_circuit" text NOT NULL,
     "queued" boolean NOT NULL
 );
-CREATE INDEX IF NOT EXISTS "idx_circuit_job__budget" ON "circuit_job" ("budget");
-CREATE INDEX IF NOT EXISTS "idx_circuit_job__executed_resource"
-    ON "circuit_job" ("executed_resource");
-CREATE INDEX IF NOT EXISTS "idx_circuit_job__owner" ON "circuit_job" ("owner");
-CREATE INDEX IF NOT EXISTS "idx_circuit_job__target_specification"
-    ON "circuit_job" ("target_specification");
 
 CREATE TABLE IF NOT EXISTS "hamiltonian_job" (
     "id" serial PRIMARY KEY,
@@ -145,12 +136,6 @@ CREATE TABLE IF NOT EXISTS "hamiltonian_job" (
         CONSTRAINT "fk_hamiltonian_job__target_specification"
         REFERENCES "target_specification" ("name") ON DELETE CASCADE
 );
-CREATE INDEX IF NOT EXISTS "idx_hamiltonian_job__budget" ON "hamiltonian_job" ("budget");
-CREATE INDEX IF NOT EXISTS "idx_hamiltonian_job__executed_resource"
-    ON "hamiltonian_job" ("executed_resource");
-CREATE INDEX IF NOT EXISTS "idx_hamiltonian_job__owner" ON "hamiltonian_job" ("owner");
-CREATE INDEX IF NOT EXISTS "idx_hamiltonian_job__target_specification"
-    ON "hamiltonian_job" ("target_specification");
 
 -- The token module's accounting of which token paid for a job. The job package only reads it
 -- (a job's `token_usage` key in to_dict(), as the old entity gave it); the foreign key to the
@@ -161,5 +146,3 @@ CREATE TABLE IF NOT EXISTS "token_usage" (
         CONSTRAINT "fk_token_usage__job" REFERENCES "circuit_job" ("id"),
     "token" text NOT NULL
 );
-CREATE INDEX IF NOT EXISTS "idx_token_usage__job" ON "token_usage" ("job");
-CREATE INDEX IF NOT EXISTS "idx_token_usage__token" ON "token_usage" ("token");

@@ -45,6 +45,15 @@ def portal_db(portal_postgresql: psycopg.Connection) -> psycopg.Connection:
 
 
 @pytest.fixture
+def qdb(portal_conninfo: str) -> Iterator[psycopg.Connection]:
+    """An open psycopg connection to the portal's database, in a transaction: what the package
+    takes as ``qdb`` where the old module took the ORM's Database (CONTRACT section 3)."""
+    with psycopg.connect(portal_conninfo) as conn:
+        yield conn
+        conn.rollback()
+
+
+@pytest.fixture
 def portal_orm(portal_postgresql: psycopg.Connection) -> Iterator[orm.Database]:
     """The portal's ORM bound to the fresh database, its tables created the portal's way."""
     info = portal_postgresql.info

@@ -7,19 +7,20 @@ argument of a call under test is changed. Where the old set-up patched the old m
 internals (``open_database``, ``is_within_active_job_limit``), the patch is gone: the package
 has no such internals, and the scenario does not need them.
 
-Not carried over: the old ``test_is_within_active_job_limit`` and
-``test_filter_queued_if_offline_and_fetch`` hand the ORM's ``Database`` and its entities to the
-function as ``qdb`` and ``jobs``; the package takes an open psycopg connection and its own
-jobs there (CONTRACT section 3), so those calls cannot be made unchanged. The old
-``test_create_job`` passes the ORM's budget and target entities where the package takes their
-names; it is kept, marked as an expected failure, so the difference stays in sight.
+One argument differs by the contract: ``is_within_active_job_limit(qdb, job)`` takes an open
+psycopg connection as ``qdb`` where the old module took the ORM's ``Database`` (CONTRACT
+section 3), so the ported test passes the fixture ``qdb``, a connection to the same database;
+the job is still the ORM's entity. Not carried over: the old
+``test_filter_queued_if_offline_and_fetch`` asserts on the ORM's own cached entities inside its
+``db_session`` (``ok.status == "WAITING"``) after the call, which only a function working
+through that same ORM session could make true.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from pony.orm import db_session, flush
+from pony.orm import commit, db_session, flush
 
 from mqp_jobs import (
     cancel_job,
@@ -35,6 +36,7 @@ from mqp_jobs import (
     fetch_by_identity,
     fetch_by_identity_pages,
     fetch_result_by_job_id_and_identity,
+    is_within_active_job_limit,
 )
 
 
@@ -695,3 +697,44 @@ def test_cancel_job_sets_cancelled_in_default_case(seeded_db):
         assert refreshed.note == note
         assert refreshed.timestamp_cancelled is not None
         assert refreshed.status == "CANCELLED"
+
+
+def test_is_within_active_job_limit(seeded_db, qdb):
+    """
+    Tests whether `is_within_active_job_limit` correctly enforces the maximum
+    number of active (WAITING) jobs per user and target specification.
+
+    Verifies that:
+    * only jobs with status == "WAITING" are counted as active
+    * non-WAITING jobs are ignored
+    * jobs belonging to other users are ignored
+    * jobs with a different target specification are ignored
+    * reaching the configured limit of active jobs returns False
+    """
+    with db_session:
+        subject = seeded_db.CircuitJob.get(id=111)
+        w1 = seeded_db.CircuitJob.get(id=112)
+        w2 = seeded_db.CircuitJob.get(id=113)
+        assert subject and w1 and w2
+
+        subject.status = "PENDING"
+        subject.queued = False
+
+        w1.status = "PENDING"
+        w2.status = "PENDING"
+        commit()
+        assert is_within_active_job_limit(qdb, subject) is True
+
+        w1.owner = subject.owner
+        w1.target_specification = subject.target_specification
+        w1.queued = False
+        w1.status = "WAITING"
+        commit()
+        assert is_within_active_job_limit(qdb, subject) is True
+
+        w2.owner = subject.owner
+        w2.target_specification = subject.target_specification
+        w2.queued = False
+        w2.status = "WAITING"
+        commit()
+        assert is_within_active_job_limit(qdb, subject) is False
