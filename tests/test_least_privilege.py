@@ -74,7 +74,7 @@ def test_the_main_path_runs_under_the_application_role(app_conninfo: str) -> Non
         "TRUNCATE circuit_job",
         "INSERT INTO job_event (job_kind, job_id, to_status) VALUES ('circuit', 1, 'COMPLETED')",
         "UPDATE budget SET owner = owner",
-        "UPDATE \"user\" SET blocked = false",
+        'UPDATE "user" SET blocked = false',
         "UPDATE target_specification SET resource_name = ''",
         "UPDATE user_group SET owner = owner",
     ],
