@@ -141,3 +141,26 @@ def test_the_listening_connection_sends_keepalives(store: JobStore) -> None:
     assert listener is not None and listener._conn is not None
     settings = listener._conn.info.get_parameters()
     assert settings["keepalives"] == "1" and int(settings["keepalives_idle"]) > 0
+
+
+@pytest.mark.parametrize("zone", ["JST-9", "UTC+3", "America/New_York", "Asia/Kolkata"])
+def test_job_times_agree_with_datetime_now_in_any_zone_python_understands(
+    store: JobStore, portal: Portal, monkeypatch: pytest.MonkeyPatch, zone: str
+) -> None:
+    """POSIX TZ strings too (``JST-9``, whose sign is the opposite of ISO's), not only IANA
+    names: the package writes at the offset ``datetime.now()`` has."""
+    monkeypatch.setenv("TZ", zone)
+    time.tzset()
+    try:
+        before = datetime.now()
+        job = submit(store, portal)
+        [claimed] = store.fetch_all_pending_jobs()
+        after = datetime.now()
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert before - timedelta(seconds=2) <= job.timestamp_submitted <= after + timedelta(seconds=2)
+    assert claimed.timestamp_scheduled is not None
+    assert (
+        before - timedelta(seconds=2) <= claimed.timestamp_scheduled <= after + timedelta(seconds=2)
+    )
