@@ -110,11 +110,14 @@ class Statement:
 
 
 def create_portal_tables(conninfo: str) -> None:
-    """The portal's bare tables: migration 0001's DDL, not recorded as a migration, so that
-    ``migrate`` finds the tables and adopts them as it would on the portal's database."""
-    portal_tables = migrations()[0]
-    with psycopg.connect(conninfo) as conn:
+    """The portal's tables and their indexes, as its ORM creates them: the DDL of migrations
+    0001 and 0002, not recorded as migrations, so that ``migrate`` finds them and adopts them
+    as it would on the portal's database."""
+    portal_tables, portal_indexes = migrations()[:2]
+    with psycopg.connect(conninfo, autocommit=True) as conn:
         conn.execute(portal_tables.statements()[0])  # package source, as migrate runs it
+        for statement in portal_indexes.statements():
+            conn.execute(statement)
 
 
 def seed_portal(conninfo: str, size: PortalSize) -> None:
