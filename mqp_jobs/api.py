@@ -18,7 +18,7 @@ from mqp_jobs import claims, migrations
 from mqp_jobs.connection import PoolSettings
 from mqp_jobs.errors import InvalidArgument
 from mqp_jobs.execute import Conn
-from mqp_jobs.models import CircuitJob, HamiltonianJob, QueueStats, RequeuedJobs
+from mqp_jobs.models import CircuitJob, HamiltonianJob, JobEvent, QueueStats, RequeuedJobs
 from mqp_jobs.store import JobStore
 
 _lock = threading.Lock()
@@ -270,6 +270,11 @@ def update_hybrid_job(
     job_id: int, epochs: int, params: str | None, parametric_circuit: str | None, note: str | None
 ) -> None:
     default_store().update_hybrid_job(job_id, epochs, params, parametric_circuit, note)
+
+
+def job_history(job_id: int | str, kind: str = "circuit") -> list[JobEvent]:
+    """What happened to a job: its status changes from the event log, oldest first."""
+    return default_store().job_history(job_id, kind)
 
 
 def requeue_stale_jobs(older_than: timedelta) -> RequeuedJobs:

@@ -10,7 +10,7 @@ from psycopg import sql
 from mqp_jobs import validation as check
 from mqp_jobs.errors import InvalidArgument, InvalidQuery
 from mqp_jobs.execute import Conn, integer, rows
-from mqp_jobs.models import CircuitJob, HamiltonianJob
+from mqp_jobs.models import CircuitJob, HamiltonianJob, JobEvent
 from mqp_jobs.queries import query
 
 _FETCH_BY_IDENTITY = query("fetch_by_identity")
@@ -21,6 +21,8 @@ _COUNT_BY_IDENTITY = query("count_by_identity")
 _COUNT_BY_IDENTITY_AND_STATUS = query("count_by_identity_and_status")
 _PAGE = sql.SQL(query("fetch_by_identity_page"))
 _WAITING = query("fetch_all_waiting_jobs")
+_JOB_EVENTS = query("job_events")
+_JOB_KINDS = ("circuit", "hamiltonian")
 _WAITING_HAMILTONIAN = query("fetch_all_waiting_hamiltonian_jobs")
 
 MAX_JOBS_PER_PAGE = 1000
@@ -146,3 +148,13 @@ def waiting(conn: Conn) -> list[CircuitJob]:
 
 def waiting_hamiltonian(conn: Conn) -> list[HamiltonianJob]:
     return rows(conn, _WAITING_HAMILTONIAN, {}, HamiltonianJob)
+
+
+def job_history(conn: Conn, job_id: object, kind: object = "circuit") -> list[JobEvent]:
+    """Every recorded change of one job, oldest first: ``[]`` for an id no job has."""
+    if kind not in _JOB_KINDS:
+        raise InvalidQuery(f"kind must be 'circuit' or 'hamiltonian', not {check.shown(kind)}")
+    number = _lookup_id(job_id)
+    if number is None:
+        return []
+    return rows(conn, _JOB_EVENTS, {"job_kind": kind, "job_id": number}, JobEvent)

@@ -38,7 +38,7 @@ from mqp_jobs.errors import (
     ValueTooLarge,
 )
 from mqp_jobs.execute import Conn
-from mqp_jobs.models import CircuitJob, HamiltonianJob, QueueStats, RequeuedJobs
+from mqp_jobs.models import CircuitJob, HamiltonianJob, JobEvent, QueueStats, RequeuedJobs
 from mqp_jobs.transitions import CIRCUIT, HAMILTONIAN
 from mqp_jobs.wakeups import SubmissionListener
 
@@ -442,6 +442,13 @@ class JobStore:
     ) -> CircuitJob | None:
         with self.connection() as conn:
             return reads.result_by_job_id_and_identity(conn, job_id, identity)
+
+    def job_history(self, job_id: int | str, kind: str = "circuit") -> list[JobEvent]:
+        """What happened to a job: every status change the event log holds, oldest first
+        (from and to status, time, note, claim attempt). ``kind``: "circuit" or
+        "hamiltonian"; ``[]`` for an id no job has."""
+        with self.connection() as conn:
+            return reads.job_history(conn, job_id, kind)
 
     def fetch_all_waiting_jobs(self) -> list[CircuitJob]:
         with self.connection() as conn:

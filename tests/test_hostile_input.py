@@ -466,6 +466,9 @@ CASES: dict[str, Cases] = {
     # Keeping the queue healthy
     "requeue_stale_jobs": lambda w: spoiled_args({"older_than": durations}),
     "queue_stats": lambda w: spoiled_args({}),
+    "job_history": lambda w: spoiled_args(
+        {"job_id": ids(w.circuit_ids), "kind": st.sampled_from(["circuit", "hamiltonian"])}
+    ),
     # Reads
     "fetch_by_identity": lambda w: spoiled_args({"identity": users}),
     "fetch_by_identity_pages": lambda w: PAGE_ARGUMENTS,
@@ -481,6 +484,7 @@ CASES: dict[str, Cases] = {
 IN_CALLERS_TRANSACTION = {"filter_queued_if_offline_and_fetch", "is_within_active_job_limit"}
 READS = {
     "queue_stats",
+    "job_history",
     "fetch_by_identity",
     "fetch_by_identity_pages",
     "fetch_hamiltonian_job_by_identity",

@@ -10,10 +10,12 @@ import pytest
 from conftest import Portal, count_rows
 from helpers import events, set_status, status_of, submit, submit_hamiltonian
 
+import mqp_jobs
 from mqp_jobs import (
     MAX_QUEUING_TIME,
     InvalidArgument,
     InvalidJob,
+    InvalidQuery,
     InvalidTransition,
     JobNotFound,
     JobStore,
@@ -495,3 +497,27 @@ def test_a_malformed_attempt_is_refused(store: JobStore, portal: Portal, attempt
         store.fail_job(job.id, "n", attempt=attempt)  # type: ignore[arg-type]
     [still] = store.fetch_all_waiting_jobs()
     assert still.status == "WAITING"
+
+
+def test_support_can_answer_what_happened_to_a_job(store: JobStore, portal: Portal) -> None:
+    job = submit(store, portal, queued=True)
+    store.fetch_all_pending_jobs()
+    store.cancel_job(job.id, "QPU offline")  # requeued
+    [again] = store.fetch_all_pending_jobs()
+    store.complete_job_with_result(job.id, "r", portal.qpu, "c", attempt=again.attempt)
+    history = store.job_history(job.id)
+    assert [(e.from_status, e.to_status, e.attempt) for e in history] == [
+        (None, "PENDING", 0),
+        ("PENDING", "WAITING", 1),
+        ("WAITING", "PENDING", 1),
+        ("PENDING", "WAITING", 2),
+        ("WAITING", "COMPLETED", 2),
+    ]
+    assert history[2].note == "QPU offline"
+    assert [e.at for e in history] == sorted(e.at for e in history)
+    assert mqp_jobs.job_history is not None
+    assert store.job_history(str(job.id)) == history
+    assert store.job_history(job.id, "hamiltonian") == []
+    assert store.job_history(10**30) == [] and store.job_history("x") == []
+    with pytest.raises(InvalidQuery):
+        store.job_history(job.id, "quantum")
