@@ -99,33 +99,48 @@ class JobStore:
             self._listener = None
 
     @contextmanager
-    def connection(self) -> Iterator[Conn]:
+    def connection(self, *, autocommit: bool = False) -> Iterator[Conn]:
         """A pooled connection in a transaction, committed when the block ends without error.
 
         Errors come out as the package's: a lost connection is DatabaseUnavailable (nothing was
         changed) or, if it was lost while committing, CommitOutcomeUnknown (the change may or
         may not be stored); a statement or lock timeout OperationTimedOut; a serialization
         failure or deadlock Conflict; an exhausted pool PoolExhausted.
+
+        ``autocommit``: for an operation that is one statement, which then commits by itself,
+        saving the BEGIN and COMMIT round trips. A connection lost during it is then
+        CommitOutcomeUnknown, since the statement may have committed before the reply was lost.
         """
         pool = self._open()
         try:
             with pool.connection() as conn, self._checked_out():
                 try:
-                    yield conn
+                    if autocommit:
+                        conn.autocommit = True
+                    try:
+                        yield conn
+                    finally:
+                        if autocommit and not conn.broken and not conn.closed:
+                            conn.autocommit = False
                 except psycopg.Error as exc:
+                    if autocommit and (conn.broken or is_connection_error(exc)):
+                        raise self._outcome_unknown(exc) from None
                     raise self._error(conn, exc) from None
                 try:
                     conn.commit()
                 except psycopg.Error as exc:
                     if conn.broken or is_connection_error(exc):
-                        raise CommitOutcomeUnknown(
-                            f"the connection to {describe(self._conninfo)} was lost while "
-                            f"committing; the change may or may not be stored: read it back "
-                            f"before acting again ({' '.join(str(exc).split())})"
-                        ) from None
+                        raise self._outcome_unknown(exc) from None
                     raise self._error(conn, exc) from None
         except PoolTimeout as exc:
             raise self._pool_timeout(pool, exc) from None
+
+    def _outcome_unknown(self, exc: psycopg.Error) -> CommitOutcomeUnknown:
+        return CommitOutcomeUnknown(
+            f"the connection to {describe(self._conninfo)} was lost while committing; the "
+            f"change may or may not be stored: read it back before acting again "
+            f"({' '.join(str(exc).split())})"
+        )
 
     def _error(self, conn: Conn, exc: psycopg.Error) -> MqpJobsError:
         """The package's error for a driver error inside a pooled transaction."""
@@ -219,7 +234,7 @@ class JobStore:
         no_modify: bool = False,
         queued: bool = False,
     ) -> CircuitJob:
-        with self.connection() as conn:
+        with self.connection(autocommit=True) as conn:  # one guarded INSERT
             return submit.create_job(
                 conn, shots, circuit, owner, budget, target_spec, circuit_format, no_modify, queued
             )

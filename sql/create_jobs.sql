@@ -29,5 +29,5 @@ WITH created AS (
     RETURNING *
 )
 SELECT created.*, t.resource_name AS target_resource_name,
-       (SELECT min(u.id) FROM token_usage AS u WHERE u.job = created.id) AS token_usage
+       NULL::integer AS token_usage  -- a job created now has no token usage yet
 FROM created JOIN target_specification AS t ON t.name = created.target_specification
