@@ -40,6 +40,7 @@ _INVALID_INDEX = query("invalid_index")
 _DROP_INVALID_INDEX = sql.SQL(query("drop_invalid_index"))
 _TABLES_FOUND = query("portal_tables_found")
 _FINDINGS = query("adoption_findings")
+_COLUMNS_MISSING = query("portal_columns_missing")
 _GRANTS = [
     sql.SQL(query(name))
     for name in (
@@ -110,9 +111,24 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class ColumnMissing:
+    """A column of a portal table the package relies on that the database lacks, or has with
+    another type (``found_type`` '' when missing)."""
+
+    table_name: str
+    column_name: str
+    data_type: str
+    found_type: str
+
+    def __str__(self) -> str:
+        found = f"is {self.found_type}" if self.found_type else "is missing"
+        return f"{self.table_name}.{self.column_name} ({self.data_type}) {found}"
+
+
+@dataclass(frozen=True)
 class TableFound:
     name: str
-    estimated_rows: int
+    estimated_rows: int | None
 
 
 @dataclass(frozen=True)
@@ -123,6 +139,8 @@ class SchemaReport:
     pending: list[Migration]
     portal_tables: list[TableFound]
     findings: list[Finding]
+    columns_missing: list[ColumnMissing]
+    """Columns the package needs that the portal's tables lack: migrate would refuse."""
 
 
 def migrations(folder: Path | None = None) -> list[Migration]:
@@ -207,6 +225,13 @@ def migrate(
         with psycopg.connect(target, connect_timeout=10, autocommit=True) as conn:
             _hold_lock(conn, wait)
             try:
+                missing = rows(conn, _COLUMNS_MISSING, {}, ColumnMissing)
+                if missing:
+                    raise MigrationError(
+                        f"{describe(target)} has the portal's tables, but not as the job "
+                        f"package needs them; nothing was changed: "
+                        + "; ".join(str(column) for column in missing)
+                    )
                 conn.execute(_ENSURE_TABLE)
                 applied = _applied(conn)
                 todo = [m for m in pending if m.version not in applied]
@@ -243,10 +268,11 @@ def inspect(conninfo: str | None = None, folder: Path | None = None) -> SchemaRe
         with psycopg.connect(target, connect_timeout=10, autocommit=True) as conn:
             applied = _applied(conn)
             tables = rows(conn, _TABLES_FOUND, {"tables": list(PORTAL_TABLES)}, TableFound)
+            missing = rows(conn, _COLUMNS_MISSING, {}, ColumnMissing)
             found = {t.name for t in tables}
             findings = (
                 rows(conn, _FINDINGS, {}, Finding)
-                if {"circuit_job", "hamiltonian_job"} <= found
+                if {"circuit_job", "hamiltonian_job"} <= found and not missing
                 else []
             )
     except psycopg.Error as exc:
@@ -258,6 +284,7 @@ def inspect(conninfo: str | None = None, folder: Path | None = None) -> SchemaRe
         pending=[m for m in known if m.version not in applied],
         portal_tables=tables,
         findings=findings,
+        columns_missing=missing,
     )
 
 

@@ -61,10 +61,21 @@ def schema_report(found: SchemaReport, *, check: bool) -> str:
     if tables:
         lines += [
             f"portal tables found: {len(tables)} of {len(PORTAL_TABLES)}",
-            table(["table", "rows (estimate)"], [(t.name, t.estimated_rows) for t in tables]),
+            table(
+                ["table", "rows (estimate)"],
+                [
+                    (t.name, "not analyzed" if t.estimated_rows is None else t.estimated_rows)
+                    for t in tables
+                ],
+            ),
         ]
     else:
         lines.append("portal tables found: none (migrate creates them)")
+    if found.columns_missing:
+        lines.append(
+            "columns the job package needs that the portal's tables lack (migrate refuses "
+            "until they exist): " + "; ".join(str(column) for column in found.columns_missing)
+        )
     if found.findings:
         lines += [
             "rows that break a rule of the package (kept as they are; the rule binds new rows):",

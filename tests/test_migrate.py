@@ -300,3 +300,24 @@ def test_adopted_by_another_role_the_tables_owner_still_writes_every_row(
         finally:
             admin.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))
             admin.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
+
+
+def test_portal_tables_without_a_column_the_package_needs_are_reported_and_refused(
+    portal_database: str,
+) -> None:
+    with psycopg.connect(portal_database, autocommit=True) as conn:
+        conn.execute("ALTER TABLE circuit_job DROP COLUMN queued")
+        conn.execute("ALTER TABLE hamiltonian_job ALTER COLUMN cost TYPE bigint")
+    report = module.inspect(portal_database)
+    assert [str(c) for c in report.columns_missing] == [
+        "circuit_job.queued (boolean) is missing",
+        "hamiltonian_job.cost (integer) is bigint",
+    ]
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["--database-url", portal_database, "migrate", "--check"]) == 0
+    assert "circuit_job.queued (boolean) is missing" in out.getvalue()
+    before = _catalog(portal_database)
+    with pytest.raises(MigrationError, match=r"circuit_job\.queued"):
+        mqp_jobs.migrate(portal_database)
+    assert _catalog(portal_database) == before
