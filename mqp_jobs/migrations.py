@@ -48,6 +48,7 @@ _GRANTS = [
         "grant_table_access",
         "grant_table_updates",
         "grant_token_usage_read",
+        "grant_job_counts_read",
         "grant_event_log_append",
         "grant_sequence_usage",
     )

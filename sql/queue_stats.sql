@@ -1,30 +1,66 @@
 -- name: queue_stats
 -- One row: job counts by kind, status and target resource (as JSON), the oldest PENDING job's
--- age, and how many PENDING circuit jobs the hold rule keeps back right now.
-WITH jobs AS (
+-- age, and how many PENDING circuit jobs the hold rule keeps back right now. The active queue
+-- (PENDING, WAITING) is read along its partial indexes; finished jobs are counted from the
+-- counters of migration 0006 (baseline plus the deltas its snapshot did not see), so the cost
+-- follows the queue and the number of targets, not the history.
+WITH active AS (
     SELECT 'circuit' AS job_kind, status, target_specification, timestamp_submitted, queued
-    FROM circuit_job
+    FROM circuit_job WHERE status = 'PENDING'
+    UNION ALL
+    SELECT 'circuit', status, target_specification, timestamp_submitted, queued
+    FROM circuit_job WHERE status = 'WAITING'
     UNION ALL
     SELECT 'hamiltonian', status, target_specification, timestamp_submitted, false
-    FROM hamiltonian_job
+    FROM hamiltonian_job WHERE status = 'PENDING'
+    UNION ALL
+    SELECT 'hamiltonian', status, target_specification, timestamp_submitted, false
+    FROM hamiltonian_job WHERE status = 'WAITING'
+),
+finished AS (
+    SELECT job_kind, status, target_specification, jobs FROM job_count_baseline
+    UNION ALL
+    SELECT d.job_kind, d.status, d.target_specification, d.jobs
+    FROM job_count_delta AS d, job_count_snapshot AS s
+    WHERE NOT pg_visible_in_snapshot(d.xid, s.taken)
+    UNION ALL
+    -- Only before the baseline exists (an interrupted migration): count the tables.
+    SELECT 'circuit', status, target_specification, count(*) FROM circuit_job
+    WHERE status NOT IN ('PENDING', 'WAITING') AND NOT EXISTS (SELECT FROM job_count_snapshot)
+    GROUP BY status, target_specification
+    UNION ALL
+    SELECT 'hamiltonian', status, target_specification, count(*) FROM hamiltonian_job
+    WHERE status NOT IN ('PENDING', 'WAITING') AND NOT EXISTS (SELECT FROM job_count_snapshot)
+    GROUP BY status, target_specification
+),
+grouped AS (
+    SELECT job_kind, status, target_specification, count(*) AS jobs
+    FROM active GROUP BY job_kind, status, target_specification
+    UNION ALL
+    SELECT job_kind, status, target_specification, sum(jobs)
+    FROM finished GROUP BY job_kind, status, target_specification
 ),
 placed AS (
-    SELECT jobs.*, nullif(t.resource_name, '') AS resource_name,
-           coalesce(r.maintenance, false) AS in_maintenance
-    FROM jobs
-    LEFT JOIN target_specification AS t ON t.name = jobs.target_specification
-    LEFT JOIN resource AS r ON r.name = t.resource_name
+    SELECT g.job_kind, g.status, nullif(t.resource_name, '') AS resource, g.jobs
+    FROM grouped AS g
+    LEFT JOIN target_specification AS t ON t.name = g.target_specification
 )
 SELECT
     coalesce(
         (SELECT json_agg(c ORDER BY c.job_kind, c.status, c.resource)
-         FROM (SELECT job_kind, status, resource_name AS resource, count(*) AS jobs
-               FROM placed GROUP BY job_kind, status, resource_name) AS c),
+         FROM (SELECT job_kind, status, resource, sum(jobs)::bigint AS jobs
+               FROM placed GROUP BY job_kind, status, resource
+               HAVING sum(jobs) <> 0) AS c),
         '[]'::json
     ) AS counts,
-    (SELECT (statement_timestamp() AT TIME ZONE %(zone)s::interval) - min(timestamp_submitted) FROM placed WHERE status = 'PENDING')
+    (SELECT (statement_timestamp() AT TIME ZONE %(zone)s::interval) - min(timestamp_submitted)
+     FROM active WHERE status = 'PENDING')
         AS oldest_pending_age,
-    (SELECT count(*) FROM placed
-     WHERE status = 'PENDING' AND queued AND in_maintenance
-       AND timestamp_submitted > (statement_timestamp() AT TIME ZONE %(zone)s::interval) - make_interval(secs => %(max_queuing_time)s))
+    (SELECT count(*)
+     FROM active AS a
+     JOIN target_specification AS t ON t.name = a.target_specification
+     JOIN resource AS r ON r.name = t.resource_name
+     WHERE a.status = 'PENDING' AND a.queued AND r.maintenance
+       AND a.timestamp_submitted > (statement_timestamp() AT TIME ZONE %(zone)s::interval)
+                                   - make_interval(secs => %(max_queuing_time)s))
         AS held_jobs
