@@ -9,7 +9,8 @@ the same group, so neither can push a group past the limit, and a job is moved b
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 
 import psycopg
@@ -17,7 +18,8 @@ from psycopg.rows import class_row
 
 from mqp_jobs import validation as check
 from mqp_jobs.clock import portal_zone
-from mqp_jobs.errors import InvalidArgument
+from mqp_jobs.connection import is_connection_error, translate
+from mqp_jobs.errors import CommitOutcomeUnknown, InvalidArgument
 from mqp_jobs.execute import Conn, integer, rows, transaction, value
 from mqp_jobs.models import CircuitJob, HamiltonianJob
 from mqp_jobs.queries import query
@@ -31,6 +33,7 @@ _LOCK_CLAIM_GROUP = query("lock_claim_group")
 _COUNT_WAITING_IN_GROUP = query("count_waiting_in_group")
 _REGISTER_CLAIM_GROUPS = query("register_claim_groups")
 _TRANSACTION_ISOLATION = query("transaction_isolation")
+_SHADOWING_TEMP_TABLES = query("shadowing_temp_tables")
 
 
 @dataclass(frozen=True)
@@ -104,20 +107,28 @@ def claim_circuit_jobs(
             "max_queuing_time": MAX_QUEUING_TIME,
             "zone": portal_zone(),
         }
-        # With a limit, the first statement looks at the oldest candidates only; a window that
-        # turns out too narrow (full, yet fewer jobs picked than the limit) is widened.
+        # With a limit, the first statement looks at the oldest candidates only. A window that
+        # turns out too narrow (full, yet fewer jobs picked than the limit) was taken up by
+        # groups without a free slot: the claim then reads the first few candidates of every
+        # group with pending jobs instead, however long any group's backlog.
         window = None if most is None else max(4 * most, 64)
+        by_group = False
         registered = False
         while True:
-            picked = _pick(conn, {**params, "window": window})
+            picked = _pick(conn, {**params, "window": window, "by_group": by_group})
             if picked.ungrouped and not registered:
                 # Jobs whose group has no row yet: create the rows, then pick again.
                 conn.execute(_REGISTER_CLAIM_GROUPS, {"job_ids": picked.ungrouped})
                 registered = True
                 continue
-            if window is None or not picked.window_full or len(picked.job_ids) >= (most or 0):
+            if (
+                window is None
+                or by_group
+                or not picked.window_full
+                or len(picked.job_ids) >= (most or 0)
+            ):
                 break
-            window *= 4
+            by_group = True
         if not picked.job_ids:
             return []
         return rows(
@@ -179,10 +190,28 @@ def _job_ids(jobs: object) -> list[int]:
     return ids
 
 
+@contextmanager
+def _callers_errors(conn: Conn) -> Iterator[None]:
+    """Driver errors raised on the caller's connection, as the package's errors."""
+    try:
+        yield
+    except psycopg.Error as exc:
+        lost = conn.broken or is_connection_error(exc)
+        dsn = "" if conn.closed and not conn.broken else conn.info.dsn
+        if conn.autocommit and lost:
+            raise CommitOutcomeUnknown(
+                "the connection was lost while the claim committed on the caller's autocommit "
+                f"connection; read the jobs back ({' '.join(str(exc).split())})"
+            ) from None
+        raise translate(exc, dsn, conn.broken) from None
+
+
 def filter_queued_if_offline_and_fetch(conn: Conn, jobs: Iterable[object]) -> list[CircuitJob]:
     """Of ``jobs``, move those still PENDING that the hold rule and the limit allow."""
     _require_connection(conn)
-    return claim_circuit_jobs(conn, ClaimFilter(job_ids=_job_ids(jobs)))
+    ids = _job_ids(jobs)
+    with _callers_errors(conn):
+        return claim_circuit_jobs(conn, ClaimFilter(job_ids=ids))
 
 
 def is_within_active_job_limit(conn: Conn, job: object) -> bool:
@@ -213,10 +242,11 @@ def is_within_active_job_limit(conn: Conn, job: object) -> bool:
             "connection the group lock would end with the call, before the caller acts on the "
             "answer"
         )
-    _require_read_committed(conn)
     group = {"owner": str(owner), "target_specification": str(target)}
-    conn.execute(_LOCK_CLAIM_GROUP, group)
-    waiting = integer(conn, _COUNT_WAITING_IN_GROUP, {**group, "job_id": number})
+    with _callers_errors(conn):
+        _require_read_committed(conn)
+        conn.execute(_LOCK_CLAIM_GROUP, group)
+        waiting = integer(conn, _COUNT_WAITING_IN_GROUP, {**group, "job_id": number})
     return waiting < MAX_ACTIVE_JOBS_PER_USER_PER_RESOURCE
 
 
@@ -231,6 +261,12 @@ def _require_read_committed(conn: Conn) -> None:
     """Refuse a transaction that is not READ COMMITTED, asking the server: the driver's
     ``isolation_level`` is None when a server, database or role default or a SET TRANSACTION
     chose the level."""
+    shadows = value(conn, _SHADOWING_TEMP_TABLES, {})
+    if shadows:
+        raise InvalidArgument(
+            f"the caller's session has temporary tables named like the package's ({shadows}); "
+            "they would stand in for the real ones in a claim"
+        )
     level = value(conn, _TRANSACTION_ISOLATION, {})
     if level != "read committed":
         raise InvalidArgument(

@@ -6,42 +6,236 @@
 -- The WAITING counts read here come from this statement's snapshot and may be stale; the
 -- claim's second statement (move_claimed_jobs) counts again under the group locks taken here,
 -- with a snapshot taken after they were granted, and moves only what the limit still allows.
-WITH candidate AS (
-    -- PENDING jobs that the caller's filter admits and the hold rule lets go, oldest first,
-    -- read along the pending index. A target with no resource, or naming a resource without
-    -- a row, is not in maintenance. With a claim limit the scan stops after %(window)s such
-    -- jobs: a prefix of the line, so every job in it also has all of its group's older jobs in
-    -- it and its place below is exact. The caller widens the window if it was too narrow.
-    SELECT j.id, j.owner, j.target_specification, j.timestamp_submitted
-    FROM circuit_job AS j
-    LEFT JOIN LATERAL (
-        SELECT t.resource_name, coalesce(r.maintenance, false) AS in_maintenance
-        FROM target_specification AS t
-        LEFT JOIN resource AS r ON r.name = t.resource_name
-        WHERE t.name = j.target_specification
-    ) AS target ON true
-    WHERE j.status = 'PENDING'
-      AND (%(job_ids)s::bigint[] IS NULL OR j.id = ANY (%(job_ids)s::bigint[]))
-      AND NOT (
-          j.queued
-          AND coalesce(target.in_maintenance, false)
-          AND j.timestamp_submitted > (statement_timestamp() AT TIME ZONE %(zone)s::interval) - make_interval(secs => %(max_queuing_time)s)
-      )
-      AND (%(owners)s::text[] IS NULL OR j.owner = ANY (%(owners)s::text[]))
-      AND (%(excluded_owners)s::text[] IS NULL OR j.owner <> ALL (%(excluded_owners)s::text[]))
-      AND (%(resource)s::text IS NULL OR target.resource_name = %(resource)s::text)
+--
+-- The candidates are read in one of three ways, chosen once per statement; each yields the
+-- same jobs in the same order, and only the rows read differ:
+--   line:    the pending index in FIFO order, when no filter narrows the line and no target is
+--            in maintenance (so no job is held): the oldest %(window)s candidates.
+--   streams: when a filter narrows the line or a target is in maintenance, each admitted
+--            target's pending line (or, where the filter names owners, the lines of those
+--            owners' groups on it), split by queued; a held range (queued jobs of a target in
+--            maintenance submitted after the cutoff) is never read. Each line stops after
+--            %(window)s candidates; their merge by submission time gives the same prefix.
+--   groups:  (%(by_group)s, when a full window yielded too few jobs: it was taken up by groups
+--            without a free slot) every group with pending jobs, found by skipping from one
+--            group to the next along the group index, and the first %(max_active)s candidates
+--            of each: all that any group may move, whatever its backlog.
+WITH RECURSIVE
+target AS (
+    -- Every target, with its resource and the submission time up to which its queued jobs may
+    -- go (after the cutoff they are held while the resource is in maintenance). A target with no
+    -- resource, or naming a resource without a row, is not in maintenance.
+    SELECT t.name, t.resource_name,
+           CASE WHEN coalesce(r.maintenance, false)
+                THEN (statement_timestamp() AT TIME ZONE %(zone)s::interval)
+                     - make_interval(secs => %(max_queuing_time)s)
+                ELSE 'infinity'::timestamp
+           END AS held_after
+    FROM target_specification AS t
+    LEFT JOIN resource AS r ON r.name = t.resource_name
+),
+admitted AS (
+    -- The targets the resource filters admit and, where the filter names the owners it admits
+    -- on a target, those owners (NULL: any owner).
+    SELECT t.name, t.resource_name, t.held_after,
+           CASE WHEN %(owners)s::text[] IS NOT NULL THEN %(owners)s::text[]
+                WHEN t.resource_name = %(reserved_resource)s::text THEN %(reserved_for)s::text[]
+           END AS owners
+    FROM target AS t
+    WHERE (%(resource)s::text IS NULL OR t.resource_name = %(resource)s::text)
       AND (
           %(excluded_resources)s::text[] IS NULL
-          OR target.resource_name IS NULL
-          OR target.resource_name <> ALL (%(excluded_resources)s::text[])
+          OR t.resource_name IS NULL
+          OR t.resource_name <> ALL (%(excluded_resources)s::text[])
       )
+),
+way AS (
+    SELECT %(by_group)s::boolean AS by_group,
+           NOT %(by_group)s::boolean
+           AND %(job_ids)s::bigint[] IS NULL
+           AND (
+               %(owners)s::text[] IS NOT NULL
+               OR %(resource)s::text IS NOT NULL
+               OR %(excluded_resources)s::text[] IS NOT NULL
+               OR %(reserved_resource)s::text IS NOT NULL
+               OR EXISTS (SELECT FROM target AS t WHERE t.held_after < 'infinity'::timestamp)
+           ) AS by_stream
+),
+stream AS (
+    -- The lines read by streams: a whole target's line, or one admitted owner's line on it.
+    SELECT a.name AS target_specification, a.resource_name, a.held_after, NULL::text AS owner
+    FROM admitted AS a
+    WHERE a.owners IS NULL
+    UNION ALL
+    SELECT a.name, a.resource_name, a.held_after, o.owner
+    FROM admitted AS a
+    CROSS JOIN LATERAL unnest(a.owners) AS o (owner)
+    WHERE (%(owners)s::text[] IS NULL OR o.owner = ANY (%(owners)s::text[]))
+      AND (%(excluded_owners)s::text[] IS NULL OR o.owner <> ALL (%(excluded_owners)s::text[]))
       AND (
           %(reserved_resource)s::text IS NULL
-          OR target.resource_name IS DISTINCT FROM %(reserved_resource)s::text
-          OR j.owner = ANY (%(reserved_for)s::text[])
+          OR a.resource_name IS DISTINCT FROM %(reserved_resource)s::text
+          OR o.owner = ANY (%(reserved_for)s::text[])
       )
-    ORDER BY j.timestamp_submitted, j.id
-    LIMIT %(window)s
+),
+pending_group AS (
+    -- groups: every (owner, target) with pending jobs, one index probe each (a loose scan).
+    (SELECT j.owner, j.target_specification
+     FROM circuit_job AS j
+     WHERE j.status = 'PENDING' AND %(by_group)s::boolean
+     ORDER BY j.owner, j.target_specification
+     LIMIT 1)
+    UNION ALL
+    SELECT n.owner, n.target_specification
+    FROM pending_group AS g
+    CROSS JOIN LATERAL (
+        SELECT j.owner, j.target_specification
+        FROM circuit_job AS j
+        WHERE j.status = 'PENDING'
+          AND (j.owner, j.target_specification) > (g.owner, g.target_specification)
+        ORDER BY j.owner, j.target_specification
+        LIMIT 1
+    ) AS n
+),
+candidate AS (
+    -- PENDING jobs that the caller's filter admits and the hold rule lets go, oldest first.
+    -- With a claim limit each way stops after %(window)s such jobs: a prefix of the line, so
+    -- every job in it also has all of its group's older jobs in it and its place below is
+    -- exact. The caller reads by groups if the window was too narrow.
+    (SELECT j.id, j.owner, j.target_specification, j.timestamp_submitted
+     FROM circuit_job AS j
+     LEFT JOIN LATERAL (
+         SELECT t.resource_name, coalesce(r.maintenance, false) AS in_maintenance
+         FROM target_specification AS t
+         LEFT JOIN resource AS r ON r.name = t.resource_name
+         WHERE t.name = j.target_specification
+     ) AS target ON true
+     WHERE NOT (SELECT w.by_group OR w.by_stream FROM way AS w)
+       AND j.status = 'PENDING'
+       AND (%(job_ids)s::bigint[] IS NULL OR j.id = ANY (%(job_ids)s::bigint[]))
+       AND NOT (
+           j.queued
+           AND coalesce(target.in_maintenance, false)
+           AND j.timestamp_submitted > (statement_timestamp() AT TIME ZONE %(zone)s::interval) - make_interval(secs => %(max_queuing_time)s)
+       )
+       AND (%(owners)s::text[] IS NULL OR j.owner = ANY (%(owners)s::text[]))
+       AND (%(excluded_owners)s::text[] IS NULL OR j.owner <> ALL (%(excluded_owners)s::text[]))
+       AND (%(resource)s::text IS NULL OR target.resource_name = %(resource)s::text)
+       AND (
+           %(excluded_resources)s::text[] IS NULL
+           OR target.resource_name IS NULL
+           OR target.resource_name <> ALL (%(excluded_resources)s::text[])
+       )
+       AND (
+           %(reserved_resource)s::text IS NULL
+           OR target.resource_name IS DISTINCT FROM %(reserved_resource)s::text
+           OR j.owner = ANY (%(reserved_for)s::text[])
+       )
+     ORDER BY j.timestamp_submitted, j.id
+     LIMIT %(window)s)
+    UNION ALL
+    (SELECT s.id, s.owner, s.target_specification, s.timestamp_submitted
+     FROM stream AS l
+     CROSS JOIN LATERAL (
+         -- A whole target's line: its jobs not queued, and its queued jobs up to the cutoff.
+         -- (Each line is ordered by the whole key of its index, whose leading columns are
+         -- fixed here: only that index yields the order, so it is the one read.)
+         (SELECT j.id, j.owner, j.target_specification, j.timestamp_submitted
+          FROM circuit_job AS j
+          WHERE l.owner IS NULL
+            AND j.status = 'PENDING'
+            AND j.target_specification = l.target_specification
+            AND j.queued = false
+            AND (%(excluded_owners)s::text[] IS NULL
+                 OR j.owner <> ALL (%(excluded_owners)s::text[]))
+            AND (
+                %(reserved_resource)s::text IS NULL
+                OR l.resource_name IS DISTINCT FROM %(reserved_resource)s::text
+                OR j.owner = ANY (%(reserved_for)s::text[])
+            )
+          ORDER BY j.target_specification, j.queued, j.timestamp_submitted, j.id
+          LIMIT %(window)s)
+         UNION ALL
+         (SELECT j.id, j.owner, j.target_specification, j.timestamp_submitted
+          FROM circuit_job AS j
+          WHERE l.owner IS NULL
+            AND j.status = 'PENDING'
+            AND j.target_specification = l.target_specification
+            AND j.queued = true
+            AND j.timestamp_submitted <= l.held_after
+            AND (%(excluded_owners)s::text[] IS NULL
+                 OR j.owner <> ALL (%(excluded_owners)s::text[]))
+            AND (
+                %(reserved_resource)s::text IS NULL
+                OR l.resource_name IS DISTINCT FROM %(reserved_resource)s::text
+                OR j.owner = ANY (%(reserved_for)s::text[])
+            )
+          ORDER BY j.target_specification, j.queued, j.timestamp_submitted, j.id
+          LIMIT %(window)s)
+         UNION ALL
+         -- One owner's line on the target (the owner was admitted above), split the same way.
+         (SELECT j.id, j.owner, j.target_specification, j.timestamp_submitted
+          FROM circuit_job AS j
+          WHERE l.owner IS NOT NULL
+            AND j.status = 'PENDING'
+            AND j.owner = l.owner
+            AND j.target_specification = l.target_specification
+            AND j.queued = false
+          ORDER BY j.owner, j.target_specification, j.queued, j.timestamp_submitted, j.id
+          LIMIT %(window)s)
+         UNION ALL
+         (SELECT j.id, j.owner, j.target_specification, j.timestamp_submitted
+          FROM circuit_job AS j
+          WHERE l.owner IS NOT NULL
+            AND j.status = 'PENDING'
+            AND j.owner = l.owner
+            AND j.target_specification = l.target_specification
+            AND j.queued = true
+            AND j.timestamp_submitted <= l.held_after
+          ORDER BY j.owner, j.target_specification, j.queued, j.timestamp_submitted, j.id
+          LIMIT %(window)s)
+     ) AS s
+     WHERE (SELECT w.by_stream FROM way AS w)
+     ORDER BY s.timestamp_submitted, s.id
+     LIMIT %(window)s)
+    UNION ALL
+    (SELECT s.id, s.owner, s.target_specification, s.timestamp_submitted
+     FROM pending_group AS g
+     JOIN admitted AS a ON a.name = g.target_specification
+     CROSS JOIN LATERAL (
+         -- The group's first candidates: no later job of it can take a slot.
+         SELECT u.*
+         FROM (
+             (SELECT j.id, j.owner, j.target_specification, j.timestamp_submitted
+              FROM circuit_job AS j
+              WHERE j.status = 'PENDING'
+                AND j.owner = g.owner
+                AND j.target_specification = g.target_specification
+                AND j.queued = false
+              ORDER BY j.owner, j.target_specification, j.queued, j.timestamp_submitted, j.id
+              LIMIT %(max_active)s)
+             UNION ALL
+             (SELECT j.id, j.owner, j.target_specification, j.timestamp_submitted
+              FROM circuit_job AS j
+              WHERE j.status = 'PENDING'
+                AND j.owner = g.owner
+                AND j.target_specification = g.target_specification
+                AND j.queued = true
+                AND j.timestamp_submitted <= a.held_after
+              ORDER BY j.owner, j.target_specification, j.queued, j.timestamp_submitted, j.id
+              LIMIT %(max_active)s)
+         ) AS u
+         ORDER BY u.timestamp_submitted, u.id
+         LIMIT %(max_active)s
+     ) AS s
+     WHERE %(by_group)s::boolean
+       AND (%(owners)s::text[] IS NULL OR g.owner = ANY (%(owners)s::text[]))
+       AND (%(excluded_owners)s::text[] IS NULL OR g.owner <> ALL (%(excluded_owners)s::text[]))
+       AND (
+           %(reserved_resource)s::text IS NULL
+           OR a.resource_name IS DISTINCT FROM %(reserved_resource)s::text
+           OR g.owner = ANY (%(reserved_for)s::text[])
+       ))
 ),
 placed AS (
     -- A job's place in its group's line: the first may go if one slot is free, and so on.
@@ -109,7 +303,7 @@ SELECT
     ) AS targets,
     -- Whether the window held as many candidates as it could (then jobs beyond it may have
     -- been eligible too).
-    (SELECT count(*) FROM candidate) >= %(window)s AS window_full,
+    NOT %(by_group)s::boolean AND (SELECT count(*) FROM candidate) >= %(window)s AS window_full,
     -- Eligible jobs whose group has no row to lock (inserted with triggers disabled, or while
     -- the schema was being adopted): the caller creates their rows and picks again, so no job
     -- depends on a row that something else had to create.

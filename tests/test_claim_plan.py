@@ -58,6 +58,7 @@ def test_the_claim_reads_pending_jobs_through_the_partial_index(
         "reserved_for": None,
         "limit": None,
         "window": None,
+        "by_group": False,
         "max_active": MAX_ACTIVE_JOBS_PER_USER_PER_RESOURCE,
         "max_queuing_time": MAX_QUEUING_TIME,
         "zone": "+00:00:00",

@@ -1,0 +1,199 @@
+"""What a claim reads: with limit=k, O(k + the groups it passes over) rows of circuit_job,
+whatever one user's backlog, the held jobs of a target in maintenance, the filter or the
+finished history. Each shape is built at two sizes; the rows the claim's first statement reads
+(EXPLAIN ANALYZE: rows returned plus rows removed by a filter, over every loop of every scan
+of circuit_job) must not grow with it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from mqp_jobs import JobStore, claims
+from mqp_jobs.claims import ClaimFilter
+from mqp_jobs.queries import query
+
+_STATEMENT = sql.SQL("EXPLAIN (ANALYZE, FORMAT JSON) ") + sql.SQL(query("lock_claim_groups"))
+_INSERT = (
+    "INSERT INTO circuit_job (shots, circuit, circuit_format, owner, budget,"
+    " target_specification, status, queued, timestamp_submitted)"
+    " SELECT 1, 'c', 'qasm2', %(owner)s || coalesce((n %% %(owners)s)::text, ''), 'grant',"
+    " %(target)s, %(status)s, %(queued)s,"
+    " localtimestamp - interval '2 hours' + (%(start)s + n) * interval '1 millisecond'"
+    " FROM generate_series(1, %(count)s) AS n"
+)
+
+
+def _nodes(plan: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+    yield plan
+    for child in plan.get("Plans", []):
+        yield from _nodes(child)
+
+
+def rows_read(document: Any) -> int:
+    """Rows of circuit_job that a statement's plan read: returned or removed by a filter."""
+    parsed = document if isinstance(document, list) else json.loads(document)
+    total = 0.0
+    for node in _nodes(parsed[0]["Plan"]):
+        if node.get("Relation Name") != "circuit_job":
+            continue
+        per_loop = (
+            node.get("Actual Rows", 0)
+            + node.get("Rows Removed by Filter", 0)
+            + node.get("Rows Removed by Index Recheck", 0)
+        )
+        total += per_loop * node.get("Actual Loops", 0)
+    return round(total)
+
+
+def claim_cost(
+    conninfo: str, monkeypatch: pytest.MonkeyPatch, where: ClaimFilter, limit: int | None
+) -> tuple[int, list[tuple[str, int]]]:
+    """Rows read by every run of the first statement of a real claim (rolled back), and the
+    (owner, id) of the jobs it would move."""
+    real = claims._pick
+    read: list[int] = []
+
+    def pick(conn: psycopg.Connection[Any], params: Mapping[str, object]) -> Any:
+        [[document]] = conn.execute(_STATEMENT, params, prepare=False).fetchall()
+        read.append(rows_read(document))
+        return real(conn, params)
+
+    monkeypatch.setattr(claims, "_pick", pick)
+    with psycopg.connect(conninfo) as conn:
+        jobs = claims.claim_circuit_jobs(conn, where, limit)
+        conn.rollback()
+    monkeypatch.setattr(claims, "_pick", real)
+    return sum(read), [(str(job.owner), job.id) for job in jobs]
+
+
+def add_jobs(
+    db: psycopg.Connection[Any],
+    *,
+    owner: str,
+    count: int,
+    start: int,
+    target: str = "t-a",
+    owners: int | None = None,
+    status: str = "PENDING",
+    queued: bool = False,
+) -> None:
+    """``count`` jobs submitted one millisecond apart from ``start`` ms after the shape's
+    origin; spread over users owner0..owner{owners-1}, or all of ``owner``."""
+    db.execute(
+        _INSERT,
+        {
+            "owner": owner,
+            "owners": owners,
+            "target": target,
+            "status": status,
+            "queued": queued,
+            "start": start,
+            "count": count,
+        },
+    )
+    db.execute("ANALYZE circuit_job")
+
+
+@pytest.fixture
+def portal(store: JobStore) -> JobStore:
+    """Users heavy and u0..u49, resources qpu-a, qpu-b, qpu-m (in maintenance)."""
+    store.create_user("heavy")
+    store.create_budget("grant", "heavy")
+    for n in range(50):
+        store.create_user(f"u{n}")
+    for resource, target in (("qpu-a", "t-a"), ("qpu-b", "t-b"), ("qpu-m", "t-m")):
+        store.create_resource(resource)
+        store.create_target_spec(target, resource)
+    store.set_resource_maintenance("qpu-m", True)
+    return store
+
+
+def _others_later(db: psycopg.Connection[Any], start: int, target: str = "t-a") -> None:
+    """100 jobs of users u0..u49 (two each), submitted after everything else."""
+    add_jobs(db, owner="u", owners=50, count=100, start=start, target=target)
+
+
+def test_a_backlog_at_the_head_of_the_line_is_skipped(
+    portal: JobStore, db: psycopg.Connection[Any], conninfo: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Shape 5: one user's backlog first in line, its two slots full."""
+    add_jobs(db, owner="heavy", count=2, start=0, status="WAITING")
+    add_jobs(db, owner="heavy", count=20_000, start=10)
+    _others_later(db, 1_000_000)
+    small, jobs = claim_cost(conninfo, monkeypatch, ClaimFilter(), 10)
+    assert len(jobs) == 10 and all(owner != "heavy" for owner, _ in jobs)
+    assert jobs == sorted(jobs, key=lambda j: j[1])
+    add_jobs(db, owner="heavy", count=80_000, start=100_000)
+    large, again = claim_cost(conninfo, monkeypatch, ClaimFilter(), 10)
+    assert again == jobs
+    # 51 groups with pending jobs, limit 10: a window of 64 and a few rows per group.
+    assert small == large
+    assert large <= 64 + 2 + 8 * 51
+
+
+def test_held_jobs_are_not_read(
+    portal: JobStore, db: psycopg.Connection[Any], conninfo: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Shape 6: queued jobs held back by a maintenance window, first in line."""
+    add_jobs(db, owner="u", owners=50, count=5_000, start=0, target="t-m", queued=True)
+    _others_later(db, 1_000_000, "t-b")
+    small, jobs = claim_cost(conninfo, monkeypatch, ClaimFilter(), 10)
+    assert len(jobs) == 10
+    add_jobs(db, owner="u", owners=50, count=20_000, start=100_000, target="t-m", queued=True)
+    large, again = claim_cost(conninfo, monkeypatch, ClaimFilter(), 10)
+    assert again == jobs
+    assert max(small, large) <= 2 * 64 + 64
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        ClaimFilter.for_resource_from_users("qpu-a", [f"u{n}" for n in range(50)]),
+        ClaimFilter.for_resource_not_from_users("qpu-a", ["heavy"]),
+        ClaimFilter.except_for_resources(["qpu-b"]),
+        ClaimFilter.except_for_resource_not_from_users("qpu-b", ["u1"]),
+    ],
+    ids=["for-resource-from-users", "for-resource-not-from-users", "except-for", "reserved"],
+)
+def test_a_filtered_claim_reads_only_the_lines_it_admits(
+    portal: JobStore,
+    db: psycopg.Connection[Any],
+    conninfo: str,
+    monkeypatch: pytest.MonkeyPatch,
+    where: ClaimFilter,
+) -> None:
+    """Shape 7: a per-resource scheduler, with a long finished history and another resource's
+    pending jobs ahead of its own."""
+    add_jobs(db, owner="u", owners=50, count=20_000, start=0, target="t-a", status="COMPLETED")
+    add_jobs(db, owner="u", owners=50, count=5_000, start=100_000, target="t-b")
+    _others_later(db, 1_000_000, "t-a")
+    small, jobs = claim_cost(conninfo, monkeypatch, where, 10)
+    assert len(jobs) == 10
+    add_jobs(db, owner="u", owners=50, count=80_000, start=200_000, target="t-a", status="FAILED")
+    add_jobs(db, owner="u", owners=50, count=20_000, start=300_000, target="t-b")
+    large, again = claim_cost(conninfo, monkeypatch, where, 10)
+    assert again == jobs
+    assert max(small, large) <= 50 * 4 + 4 * 64
+
+
+def test_waiting_jobs_are_counted_for_the_candidates_groups_only(
+    portal: JobStore, db: psycopg.Connection[Any], conninfo: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Shape 8: a limit=1 claim beside many WAITING jobs of other groups."""
+    add_jobs(db, owner="u", owners=50, count=10_000, start=0, target="t-b", status="WAITING")
+    _others_later(db, 1_000_000)
+    small, jobs = claim_cost(conninfo, monkeypatch, ClaimFilter(), 1)
+    assert len(jobs) == 1
+    for n in range(20):  # WAITING jobs of many more groups (one per user and target)
+        portal.create_target_spec(f"t{n}", None)
+        add_jobs(db, owner="u", owners=50, count=2_000, start=0, target=f"t{n}", status="WAITING")
+    large, again = claim_cost(conninfo, monkeypatch, ClaimFilter(), 1)
+    assert again == jobs
+    # A window of 64 candidates and the WAITING jobs of their groups (none here).
+    assert max(small, large) <= 64 + 64
