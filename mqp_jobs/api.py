@@ -250,12 +250,12 @@ def complete_hamiltonian_jobs_with_results(completions: Iterable[Mapping[str, ob
     default_store().complete_hamiltonian_jobs_with_results(completions)
 
 
-def cancel_job(job_id: int, note: str | None) -> None:
-    default_store().cancel_job(job_id, note)
+def cancel_job(job_id: int, note: str | None, *, attempt: int | None = None) -> None:
+    default_store().cancel_job(job_id, note, attempt=attempt)
 
 
-def cancel_hamiltonian_job(job_id: int, note: str | None) -> None:
-    default_store().cancel_hamiltonian_job(job_id, note)
+def cancel_hamiltonian_job(job_id: int, note: str | None, *, attempt: int | None = None) -> None:
+    default_store().cancel_hamiltonian_job(job_id, note, attempt=attempt)
 
 
 def fail_job(job_id: int, note: str | None, *, attempt: int | None = None) -> None:
@@ -267,9 +267,17 @@ def fail_hamiltonian_job(job_id: int, note: str | None, *, attempt: int | None =
 
 
 def update_hybrid_job(
-    job_id: int, epochs: int, params: str | None, parametric_circuit: str | None, note: str | None
+    job_id: int,
+    epochs: int,
+    params: str | None,
+    parametric_circuit: str | None,
+    note: str | None,
+    *,
+    attempt: int | None = None,
 ) -> None:
-    default_store().update_hybrid_job(job_id, epochs, params, parametric_circuit, note)
+    default_store().update_hybrid_job(
+        job_id, epochs, params, parametric_circuit, note, attempt=attempt
+    )
 
 
 def job_history(job_id: int | str, kind: str = "circuit") -> list[JobEvent]:

@@ -11,8 +11,19 @@ from psycopg import pq
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg_pool import ConnectionPool
 
-from mqp_jobs.errors import DatabaseUnavailable, InvalidArgument
+from mqp_jobs.errors import (
+    Conflict,
+    DatabaseUnavailable,
+    InternalError,
+    InvalidArgument,
+    MqpJobsError,
+    OperationTimedOut,
+    SchemaMissing,
+    ServerError,
+    ValueTooLarge,
+)
 from mqp_jobs.queries import query
+from mqp_jobs.validation import shown, text
 
 ENV_URL = "MQP_DATABASE_URL"
 
@@ -29,6 +40,30 @@ class PoolSettings:
     idle_in_transaction_timeout: float = 60.0
     application_name: str = "mqp_jobs"
 
+    def __post_init__(self) -> None:
+        for name in ("min_size", "max_size"):
+            size = getattr(self, name)
+            if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= 10_000:
+                raise InvalidArgument(f"{name} must be an integer from 1 to 10000, not {size!r}")
+        if self.min_size > self.max_size:
+            raise InvalidArgument(f"min_size {self.min_size} is more than max_size {self.max_size}")
+        for name in (
+            "connect_timeout",
+            "statement_timeout",
+            "lock_timeout",
+            "idle_in_transaction_timeout",
+        ):
+            seconds = getattr(self, name)
+            if (
+                isinstance(seconds, bool)
+                or not isinstance(seconds, (int, float))
+                or not 0 < seconds <= 86_400
+            ):
+                raise InvalidArgument(
+                    f"{name} must be a number of seconds above 0 and at most 86400, not {seconds!r}"
+                )
+        text(self.application_name, "application_name")
+
 
 PORTAL_ENV = ("QUANTUM_DB_USER", "QUANTUM_DB_PASS", "QUANTUM_DB_HOST")
 PORTAL_DATABASE = "quantumdb"
@@ -43,15 +78,18 @@ def _portal_conninfo() -> str:
     return make_conninfo(dbname=PORTAL_DATABASE, user=user, password=password, host=host)
 
 
-def resolve_conninfo(conninfo: str | None) -> str:
+def resolve_conninfo(conninfo: object) -> str:
     """The conninfo to use: the argument, else $MQP_DATABASE_URL, else the portal's own
     $QUANTUM_DB_USER/$QUANTUM_DB_PASS/$QUANTUM_DB_HOST with database quantumdb, else ''
     (libpq's defaults)."""
+    if conninfo is not None and not isinstance(conninfo, str):
+        raise InvalidArgument(f"a database URL must be a string, not {type(conninfo).__name__}")
     chosen = conninfo if conninfo is not None else os.environ.get(ENV_URL) or _portal_conninfo()
     try:
+        chosen.encode()
         conninfo_to_dict(chosen)
-    except psycopg.ProgrammingError as exc:
-        raise InvalidArgument(f"invalid database URL {chosen!r}: {exc}") from None
+    except (psycopg.ProgrammingError, UnicodeEncodeError) as exc:
+        raise InvalidArgument(f"invalid database URL {shown(chosen)}: {exc}") from None
     return chosen
 
 
@@ -78,13 +116,13 @@ def unavailable(conninfo: str, reason: object) -> DatabaseUnavailable:
     return DatabaseUnavailable(f"cannot reach PostgreSQL at {describe(conninfo)}: {detail}")
 
 
-def probe(conninfo: str, timeout: float) -> str:
-    """Why a direct connection fails, or '' when it works."""
+def probe(conninfo: str, timeout: float) -> psycopg.Error | None:
+    """Why a direct connection fails, or None when it works."""
     try:
         psycopg.connect(conninfo, connect_timeout=max(1, round(timeout))).close()
     except psycopg.Error as exc:
-        return str(exc)
-    return ""
+        return exc
+    return None
 
 
 def _seconds_setting(seconds: float) -> str:
@@ -135,12 +173,43 @@ def is_timeout(exc: psycopg.Error) -> bool:
     return isinstance(exc, (pg_errors.QueryCanceled, pg_errors.LockNotAvailable))
 
 
+_CONNECTION_LOST = ("57P01", "57P02", "57P03")  # admin or crash shutdown, cannot connect now
+
+
 def is_connection_error(exc: psycopg.Error) -> bool:
     """Whether an error means the connection, not the statement, failed: an OperationalError
-    that is not a timeout, a conflict between transactions (class 40) or a program limit
-    (class 54)."""
-    return (
-        isinstance(exc, psycopg.OperationalError)
-        and not is_timeout(exc)
-        and not isinstance(exc, (pg_errors.TransactionRollback, pg_errors.ProgramLimitExceeded))
-    )
+    that the server did not answer with a code (the connection broke), a connection exception
+    (class 08) or a shutdown. Timeouts, conflicts, program limits and the server's other
+    refusals (out of disk, memory, connections) are answers, told apart by the caller."""
+    if not isinstance(exc, psycopg.OperationalError):
+        return False
+    state = exc.sqlstate
+    return state is None or state.startswith("08") or state in _CONNECTION_LOST
+
+
+def translate(exc: psycopg.Error, conninfo: str, broken: bool) -> MqpJobsError:
+    """The package's error for a driver error raised inside a transaction that did not
+    commit: what went wrong, and that nothing was changed."""
+    text = " ".join(str(exc).split())
+    if isinstance(exc, (pg_errors.SerializationFailure, pg_errors.DeadlockDetected)):
+        return Conflict(f"{text}; nothing was changed, the call may be retried")
+    if isinstance(exc, pg_errors.ProgramLimitExceeded):
+        return ValueTooLarge(f"a value is too large for the database: {text}")
+    if is_timeout(exc):
+        return OperationTimedOut(text)
+    if broken or is_connection_error(exc):
+        return unavailable(conninfo, exc)
+    if isinstance(
+        exc, (pg_errors.UndefinedTable, pg_errors.UndefinedColumn, pg_errors.UndefinedFunction)
+    ):
+        return SchemaMissing(
+            f"{describe(conninfo)} has no complete mqp_jobs schema; run `mqp-jobs migrate` ({text})"
+        )
+    if isinstance(exc, pg_errors.InFailedSqlTransaction):
+        return InvalidArgument(
+            f"the caller's transaction was already aborted by an earlier error; roll it back "
+            f"first ({text})"
+        )
+    if isinstance(exc, psycopg.OperationalError):
+        return ServerError(f"the server could not carry the call out; nothing was changed: {text}")
+    return InternalError(f"the database refused a statement of the package: {text}")

@@ -11,10 +11,15 @@ class DatabaseUnavailable(MqpJobsError):
     """The database could not be reached; the message names the host, port and database."""
 
 
-class CommitOutcomeUnknown(DatabaseUnavailable):
+class CommitOutcomeUnknown(MqpJobsError):
     """The connection was lost while committing: the change may or may not have been stored.
     Read the job back before acting again (a retried completion with the same values is a
-    no-op)."""
+    no-op). Not a DatabaseUnavailable, which promises that nothing was changed."""
+
+
+class ServerError(MqpJobsError):
+    """The server answered but could not carry the call out (out of disk, memory or
+    connections, an object in use, a system error); nothing was changed."""
 
 
 class PoolExhausted(MqpJobsError, TimeoutError):

@@ -20,9 +20,10 @@ import psycopg
 from psycopg import sql
 
 from mqp_jobs.connection import describe, is_connection_error, resolve_conninfo, unavailable
-from mqp_jobs.errors import InvalidArgument, MigrationError
+from mqp_jobs.errors import InvalidArgument, MigrationError, SchemaMissing
 from mqp_jobs.execute import Conn, column, rows, value
 from mqp_jobs.queries import query, sql_dir
+from mqp_jobs.validation import shown, text
 
 _FILE_NAME = re.compile(r"(\d{4})_([a-z0-9_]+)\.sql")
 _CONCURRENT_INDEX = re.compile(
@@ -47,6 +48,9 @@ _GRANTS = [
         "grant_schema_usage",
         "grant_table_access",
         "grant_table_updates",
+        "grant_hamiltonian_updates",
+        "grant_reference_updates",
+        "grant_claim_group_lock",
         "grant_token_usage_read",
         "grant_job_counts_read",
         "grant_event_log_append",
@@ -292,8 +296,7 @@ def inspect(conninfo: str | None = None, folder: Path | None = None) -> SchemaRe
 def grant_app_role(role: str, conninfo: str | None = None) -> None:
     """Give an existing role what the portal's services need: read and write the tables, no
     DDL, no DELETE. Run as the schema's owner, after ``migrate``."""
-    if not isinstance(role, str) or not role or "\x00" in role:
-        raise InvalidArgument(f"role must be a role name, not {role!r}")
+    role = text(role, "role")
     target = resolve_conninfo(conninfo)
     try:
         with psycopg.connect(target, connect_timeout=10) as conn:
@@ -302,4 +305,11 @@ def grant_app_role(role: str, conninfo: str | None = None) -> None:
     except psycopg.Error as exc:
         if is_connection_error(exc):
             raise unavailable(target, exc) from None
+        if isinstance(exc, psycopg.errors.UndefinedObject):
+            raise InvalidArgument(f"no role {shown(role)} on {describe(target)}") from None
+        if isinstance(exc, psycopg.errors.UndefinedTable):
+            raise SchemaMissing(
+                f"{describe(target)} has no mqp_jobs schema to grant on; run `mqp-jobs "
+                f"migrate` first ({' '.join(str(exc).split())})"
+            ) from None
         raise MigrationError(f"granting to {role!r} failed on {describe(target)}: {exc}") from exc

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from collections.abc import Iterable, Iterator, Mapping
@@ -11,7 +12,7 @@ from typing import Any
 
 import psycopg
 from psycopg import errors as pg_errors
-from psycopg_pool import ConnectionPool, PoolTimeout
+from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 
 from mqp_jobs import claims, operations, reads, reference, submit, transitions
 from mqp_jobs import validation as check
@@ -20,22 +21,18 @@ from mqp_jobs.connection import (
     PoolSettings,
     describe,
     is_connection_error,
-    is_timeout,
     open_pool,
     probe,
     resolve_conninfo,
+    translate,
     unavailable,
 )
 from mqp_jobs.errors import (
     CommitOutcomeUnknown,
-    Conflict,
-    InternalError,
+    DatabaseUnavailable,
     InvalidArgument,
     MqpJobsError,
-    OperationTimedOut,
     PoolExhausted,
-    SchemaMissing,
-    ValueTooLarge,
 )
 from mqp_jobs.execute import Conn
 from mqp_jobs.models import CircuitJob, HamiltonianJob, JobEvent, QueueStats, RequeuedJobs
@@ -113,15 +110,23 @@ class JobStore:
         """
         pool = self._open()
         try:
-            with pool.connection() as conn, self._checked_out():
+            with (
+                pool.connection(timeout=self._settings.connect_timeout) as conn,
+                self._checked_out(),
+            ):
                 try:
-                    if autocommit:
-                        conn.autocommit = True
+                    # A caller's pool may hand out autocommit connections: the package sets
+                    # the mode it needs for the call, and gives the connection back as it was.
+                    given = conn.autocommit
+                    conn.autocommit = autocommit
                     try:
                         yield conn
                     finally:
-                        if autocommit and not conn.broken and not conn.closed:
-                            conn.autocommit = False
+                        if not conn.broken and not conn.closed and conn.autocommit != given:
+                            with contextlib.suppress(psycopg.Error):
+                                if not autocommit:
+                                    conn.rollback()
+                                conn.autocommit = given
                 except psycopg.Error as exc:
                     if autocommit and (conn.broken or is_connection_error(exc)):
                         raise self._outcome_unknown(exc) from None
@@ -134,6 +139,11 @@ class JobStore:
                     raise self._error(conn, exc) from None
         except PoolTimeout as exc:
             raise self._pool_timeout(pool, exc) from None
+        except PoolClosed:
+            raise DatabaseUnavailable(
+                f"the connection pool to {describe(self._conninfo)} is closed (the store was "
+                "closed, or its caller's pool)"
+            ) from None
 
     def _outcome_unknown(self, exc: psycopg.Error) -> CommitOutcomeUnknown:
         return CommitOutcomeUnknown(
@@ -144,23 +154,7 @@ class JobStore:
 
     def _error(self, conn: Conn, exc: psycopg.Error) -> MqpJobsError:
         """The package's error for a driver error inside a pooled transaction."""
-        text = " ".join(str(exc).split())
-        if isinstance(exc, (pg_errors.SerializationFailure, pg_errors.DeadlockDetected)):
-            return Conflict(f"{text}; nothing was changed, the call may be retried")
-        if isinstance(exc, pg_errors.ProgramLimitExceeded):
-            return ValueTooLarge(f"a value is too large for the database: {text}")
-        if is_timeout(exc):
-            return OperationTimedOut(text)
-        if conn.broken or is_connection_error(exc):
-            return unavailable(self._conninfo, exc)
-        if isinstance(
-            exc, (pg_errors.UndefinedTable, pg_errors.UndefinedColumn, pg_errors.UndefinedFunction)
-        ):
-            return SchemaMissing(
-                f"{describe(self._conninfo)} has no complete mqp_jobs schema; "
-                f"run `mqp-jobs migrate` ({text})"
-            )
-        return InternalError(f"the database refused a statement of the package: {text}")
+        return translate(exc, self._conninfo, conn.broken)
 
     @contextmanager
     def _checked_out(self) -> Iterator[None]:
@@ -187,7 +181,9 @@ class JobStore:
         if in_use >= pool.max_size:
             return exhausted
         reason = probe(self._conninfo, self._settings.connect_timeout)
-        return unavailable(self._conninfo, reason) if reason else exhausted
+        if reason is None or isinstance(reason, pg_errors.TooManyConnections):
+            return exhausted  # the server answers: the connections are busy
+        return unavailable(self._conninfo, reason)
 
     # Reference data
 
@@ -261,7 +257,8 @@ class JobStore:
 
     def _claim(self, where: ClaimFilter, limit: int | None) -> list[CircuitJob]:
         with self.connection() as conn:
-            return claims.claim_circuit_jobs(conn, where, limit, own_connection=True)
+            # The package's own connections pin READ COMMITTED; a caller's pool is checked.
+            return claims.claim_circuit_jobs(conn, where, limit, own_connection=self._owns_pool)
 
     def fetch_all_pending_jobs(self, *, limit: int | None = None) -> list[CircuitJob]:
         return self._claim(ClaimFilter(), limit)
@@ -364,13 +361,18 @@ class JobStore:
         with self.connection() as conn:
             transitions.complete_many(conn, HAMILTONIAN, completions)
 
-    def cancel_job(self, job_id: int, note: str | None) -> None:
+    def cancel_job(self, job_id: int, note: str | None, *, attempt: int | None = None) -> None:
+        """Cancel a PENDING or WAITING circuit job, or put a queued one whose resource the note
+        reports down back in line; ``attempt`` as for complete_job_with_result."""
         with self.connection() as conn:
-            transitions.cancel(conn, CIRCUIT, job_id, note)
+            transitions.cancel(conn, CIRCUIT, job_id, note, attempt)
 
-    def cancel_hamiltonian_job(self, job_id: int, note: str | None) -> None:
+    def cancel_hamiltonian_job(
+        self, job_id: int, note: str | None, *, attempt: int | None = None
+    ) -> None:
+        """Cancel a PENDING or WAITING Hamiltonian job (never requeued)."""
         with self.connection() as conn:
-            transitions.cancel(conn, HAMILTONIAN, job_id, note)
+            transitions.cancel(conn, HAMILTONIAN, job_id, note, attempt)
 
     def fail_job(self, job_id: int, note: str | None, *, attempt: int | None = None) -> None:
         """A runner gives up on a WAITING circuit job (→ FAILED); ``attempt`` as for
@@ -392,9 +394,14 @@ class JobStore:
         params: str | None,
         parametric_circuit: str | None,
         note: str | None,
+        *,
+        attempt: int | None = None,
     ) -> None:
+        """Store one epoch of a hybrid Hamiltonian job; ``attempt`` as for the completions."""
         with self.connection() as conn:
-            transitions.update_hybrid(conn, job_id, epochs, params, parametric_circuit, note)
+            transitions.update_hybrid(
+                conn, job_id, epochs, params, parametric_circuit, note, attempt
+            )
 
     # Keeping the queue healthy
 

@@ -86,10 +86,15 @@ def _wrong_state(
     allowed: str,
     attempt: int | None,
 ) -> InvalidTransition:
-    if attempt is not None and (job.attempt != attempt or job.status == "PENDING"):
+    if attempt is not None and job.attempt != attempt:
         return StaleAttempt(
             f"{kind.name} job {job.id} is {job.status} at claim {job.attempt}; this runner's "
             f"claim {attempt} is no longer the job's (it was requeued), so {action} is refused"
+        )
+    if attempt is not None and job.status == "PENDING":
+        return StaleAttempt(
+            f"{kind.name} job {job.id} was put back in line after this runner's claim "
+            f"{attempt}, so {action} is refused"
         )
     return InvalidTransition(
         f"{kind.name} job {job.id} is {job.status}; {action} needs it {allowed}"
@@ -236,8 +241,11 @@ def complete_many(conn: Conn, kind: JobKind, completions: Iterable[Mapping[str, 
         raise _wrong_state(kind, job, "completing", "WAITING", _named(entry))
 
 
-def cancel(conn: Conn, kind: JobKind, job_id: int, note: str | None) -> str:
+def cancel(
+    conn: Conn, kind: JobKind, job_id: int, note: str | None, attempt: int | None = None
+) -> str:
     """PENDING/WAITING → CANCELLED, or → PENDING for a queued circuit job whose resource is down.
+    With ``attempt``, only the runner of that claim may (the job WAITING for it).
 
     Returns the job's new status.
     """
@@ -247,6 +255,7 @@ def cancel(conn: Conn, kind: JobKind, job_id: int, note: str | None) -> str:
         "note": text,
         "resource_down": reports_resource_down(text),
         "max_queuing_time": MAX_QUEUING_TIME,
+        "attempt": _attempt(attempt),
     }
     changed = _change(conn, kind, _CANCEL[kind], number, fields, "cancelling", "PENDING or WAITING")
     return str(changed)
@@ -268,10 +277,13 @@ def update_hybrid(
     params: str | None,
     parametric_circuit: str | None,
     note: str | None,
+    attempt: int | None = None,
 ) -> None:
-    """Store one epoch of a hybrid Hamiltonian job that is PENDING or WAITING."""
+    """Store one epoch of a hybrid Hamiltonian job that is PENDING or WAITING; with
+    ``attempt``, only the runner of that claim may (the job WAITING for it)."""
     number = existing_id(job_id, HAMILTONIAN)
     values = {
+        "attempt": _attempt(attempt),
         "epochs": check.count(epochs, "epochs", minimum=0, error=InvalidJob),
         "params": check.optional_text(params, "params", InvalidJob),
         "parametric_circuit": check.optional_text(

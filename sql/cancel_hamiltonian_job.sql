@@ -3,4 +3,6 @@
 UPDATE hamiltonian_job
 SET status = 'CANCELLED', timestamp_cancelled = (statement_timestamp() AT TIME ZONE %(zone)s::interval), note = %(note)s
 WHERE id = %(job_id)s AND status IN ('PENDING', 'WAITING')
+  -- A runner that names its claim acts only on that claim, while the job is WAITING for it.
+  AND (%(attempt)s::integer IS NULL OR (attempt = %(attempt)s::integer AND status = 'WAITING'))
 RETURNING status

@@ -18,4 +18,7 @@ FROM (
     WHERE id = %(job_id)s
 ) AS rule
 WHERE job.id = rule.id AND job.status IN ('PENDING', 'WAITING')
+  -- A runner that names its claim acts only on that claim, while the job is WAITING for it.
+  AND (%(attempt)s::integer IS NULL
+       OR (job.attempt = %(attempt)s::integer AND job.status = 'WAITING'))
 RETURNING job.status

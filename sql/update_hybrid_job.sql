@@ -6,4 +6,6 @@ SET epochs = %(epochs)s,
     parametric_circuit = %(parametric_circuit)s,
     note = %(note)s
 WHERE id = %(job_id)s AND status IN ('PENDING', 'WAITING')
+  -- A runner that names its claim acts only on that claim, while the job is WAITING for it.
+  AND (%(attempt)s::integer IS NULL OR (attempt = %(attempt)s::integer AND status = 'WAITING'))
 RETURNING id

@@ -475,3 +475,28 @@ def test_a_job_without_a_claim_group_row_is_still_claimed(
     claimed = store.fetch_all_pending_jobs()
     assert [job.owner for job in claimed] == [portal.bob]
     assert db.execute("SELECT owner FROM claim_group").fetchall() == [(portal.bob,)]
+
+
+def test_a_temporary_claim_group_cannot_stand_in_for_the_real_one(
+    store: JobStore, portal: Portal, conninfo: str
+) -> None:
+    jobs = [submit(store, portal) for _ in range(4)]
+    with psycopg.connect(conninfo) as qdb:
+        qdb.execute("CREATE TEMP TABLE claim_group (LIKE public.claim_group)")
+        with pytest.raises(InvalidArgument, match="temporary tables named like"):
+            JobStore.filter_queued_if_offline_and_fetch(qdb, jobs)
+        qdb.rollback()
+    assert store.fetch_all_waiting_jobs() == []
+
+
+def test_driver_errors_on_the_callers_connection_are_the_packages(
+    store: JobStore, portal: Portal, conninfo: str
+) -> None:
+    job = submit(store, portal)
+    with psycopg.connect(conninfo) as qdb:
+        with pytest.raises(psycopg.errors.DivisionByZero):
+            qdb.execute("SELECT 1 / 0")
+        with pytest.raises(InvalidArgument, match="already aborted"):
+            JobStore.filter_queued_if_offline_and_fetch(qdb, [job])
+        with pytest.raises(InvalidArgument, match="already aborted"):
+            JobStore.is_within_active_job_limit(qdb, job)

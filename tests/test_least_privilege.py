@@ -77,6 +77,10 @@ def test_the_main_path_runs_under_the_application_role(app_conninfo: str) -> Non
         'UPDATE "user" SET blocked = false',
         "UPDATE target_specification SET resource_name = ''",
         "UPDATE user_group SET owner = owner",
+        "UPDATE circuit_job SET id = id + 1000, status = 'COMPLETED'",
+        "UPDATE circuit_job SET owner = 'bob'",
+        "UPDATE resource SET name = 'renamed'",
+        "SELECT nextval(pg_get_serial_sequence('job_event', 'id'))",
     ],
 )
 def test_the_application_role_cannot_change_schema_or_erase_history(
@@ -110,6 +114,6 @@ def test_a_temporary_table_cannot_hide_a_change_from_the_event_log(
 
 
 def test_a_bad_role_name_is_an_invalid_argument(conninfo: str) -> None:
-    for role in ("", None, "a\x00b", 5):
+    for role in ("", None, "a\x00b", 5, "\ud800", "no_such_role_here"):
         with pytest.raises(mqp_jobs.InvalidArgument):
             mqp_jobs.grant_app_role(role, conninfo)  # type: ignore[arg-type]

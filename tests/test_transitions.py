@@ -468,7 +468,7 @@ def test_a_runner_of_a_requeued_job_not_yet_claimed_again_is_fenced_off(
     submit(store, portal)
     [job] = store.fetch_all_pending_jobs()
     store.requeue_stale_jobs(timedelta(0))
-    with pytest.raises(StaleAttempt, match="PENDING"):
+    with pytest.raises(StaleAttempt, match="put back in line"):
         store.complete_job_with_result(job.id, "late", portal.qpu, "c", attempt=job.attempt)
     # Without an attempt, the old signature keeps the old rule: only the status decides.
     with pytest.raises(InvalidTransition):
@@ -521,3 +521,28 @@ def test_support_can_answer_what_happened_to_a_job(store: JobStore, portal: Port
     assert store.job_history(10**30) == [] and store.job_history("x") == []
     with pytest.raises(InvalidQuery):
         store.job_history(job.id, "quantum")
+
+
+def test_a_stale_runner_can_neither_cancel_nor_update_a_claim_that_is_no_longer_its(
+    store: JobStore, portal: Portal, db: psycopg.Connection
+) -> None:
+    submit(store, portal, queued=True)
+    [first] = store.fetch_all_pending_jobs()
+    store.requeue_stale_jobs(timedelta(0))
+    [second] = store.fetch_all_pending_jobs()
+    with pytest.raises(StaleAttempt):
+        store.cancel_job(first.id, "qpu offline", attempt=first.attempt)
+    assert status_of(db, "circuit_job", first.id) == "WAITING"
+    store.complete_job_with_result(second.id, "r", portal.qpu, "c", attempt=second.attempt)
+    hjob = submit_hamiltonian(store, portal)
+    [h1] = store.fetch_all_pending_hamiltonian_jobs()
+    store.update_hybrid_job(hjob.id, 1, "[0.1]", "rx(t)", "epoch 1", attempt=h1.attempt)
+    store.requeue_stale_jobs(timedelta(0))
+    with pytest.raises(StaleAttempt, match="put back in line"):
+        store.update_hybrid_job(hjob.id, 2, "[0.2]", "rx(t)", "epoch 2", attempt=h1.attempt)
+    [h2] = store.fetch_all_pending_hamiltonian_jobs()
+    with pytest.raises(StaleAttempt):
+        store.cancel_hamiltonian_job(hjob.id, "stale", attempt=h1.attempt)
+    store.update_hybrid_job(hjob.id, 2, "[0.2]", "rx(t)", "epoch 2", attempt=h2.attempt)
+    [after] = store.fetch_hamiltonian_job_by_task_id(hjob.id)
+    assert (after.epochs, after.params, after.status) == (2, "[0.2]", "WAITING")
