@@ -164,3 +164,34 @@ def test_job_times_agree_with_datetime_now_in_any_zone_python_understands(
     assert (
         before - timedelta(seconds=2) <= claimed.timestamp_scheduled <= after + timedelta(seconds=2)
     )
+
+
+def test_several_waiting_threads_each_keep_their_own_timeout_and_all_wake(
+    store: JobStore, portal: Portal
+) -> None:
+    store.wait_for_pending_jobs(0)
+    results: dict[str, tuple[bool, float]] = {}
+
+    def wait(name: str, timeout: float) -> None:
+        started = time.monotonic()
+        results[name] = (store.wait_for_pending_jobs(timeout), time.monotonic() - started)
+
+    long_waiters = [threading.Thread(target=wait, args=(f"long{n}", 30)) for n in range(2)]
+    short = threading.Thread(target=wait, args=("short", 0.5))
+    for thread in [*long_waiters, short]:
+        thread.start()
+    short.join(timeout=5)
+    assert results["short"][0] is False and results["short"][1] < 2
+    submit(store, portal)
+    for thread in long_waiters:
+        thread.join(timeout=10)
+    assert [results[f"long{n}"][0] for n in range(2)] == [True, True]
+    assert all(results[f"long{n}"][1] < 10 for n in range(2))
+    waiters = [threading.Thread(target=wait, args=(f"closing{n}", 30)) for n in range(3)]
+    for thread in waiters:
+        thread.start()
+    time.sleep(0.3)
+    store.close()
+    for thread in waiters:
+        thread.join(timeout=5)
+    assert [results[f"closing{n}"][0] for n in range(3)] == [False, False, False]
