@@ -16,6 +16,7 @@ from psycopg import errors as pg_errors
 from mqp_jobs import validation as check
 from mqp_jobs.clock import portal_zone
 from mqp_jobs.errors import (
+    InvalidArgument,
     InvalidJob,
     InvalidTransition,
     JobNotFound,
@@ -134,6 +135,15 @@ def _completion(
         )
     if fields["executed_resource"] is None:
         raise UnknownResource(f"{where}executed_resource must name a resource, not None")
+    try:
+        return _checked_completion(kind, fields)
+    except (InvalidArgument, JobNotFound) as exc:
+        raise type(exc)(f"{where}{exc}") from None
+
+
+def _checked_completion(
+    kind: JobKind, fields: Mapping[object, object]
+) -> tuple[int, dict[str, object]]:
     number = existing_id(fields["job_id"], kind)
     return number, {
         "job_id": number,
@@ -230,15 +240,18 @@ def complete_many(conn: Conn, kind: JobKind, completions: Iterable[Mapping[str, 
     unknown = set(column(conn, _UNKNOWN_RESOURCES, {"names": columns["executed_resource"]}))
     for place, entry in enumerate(batch):
         if entry["executed_resource"] in unknown:
-            raise UnknownResource(f"completion {place}: no resource {entry['executed_resource']!r}")
+            raise UnknownResource(
+                f"completion {place}: no resource {check.shown(entry['executed_resource'])}"
+            )
     found = {job.id: job for job in rows(conn, kind.get_many, {"job_ids": ids}, kind.model)}
-    for number, entry in zip(ids, batch, strict=True):
+    for place, (number, entry) in enumerate(zip(ids, batch, strict=True)):
         job = found.get(number)
         if number in completed or _already_completed(job, entry):
             continue
         if job is None:
-            raise JobNotFound(f"no {kind.name} job {number}")
-        raise _wrong_state(kind, job, "completing", "WAITING", _named(entry))
+            raise JobNotFound(f"completion {place}: no {kind.name} job {number}")
+        refused = _wrong_state(kind, job, "completing", "WAITING", _named(entry))
+        raise type(refused)(f"completion {place}: {refused}")
 
 
 def cancel(

@@ -195,3 +195,33 @@ def test_several_waiting_threads_each_keep_their_own_timeout_and_all_wake(
     for thread in waiters:
         thread.join(timeout=5)
     assert [results[f"closing{n}"][0] for n in range(3)] == [False, False, False]
+
+
+def test_every_refusal_of_a_batch_completion_names_its_entry(
+    store: JobStore, portal: Portal
+) -> None:
+    for _ in range(2):
+        submit(store, portal)
+        submit(store, portal, by=portal.bob)
+    claimed = store.fetch_all_pending_jobs()
+
+    def entries() -> list[dict[str, object]]:
+        return [{"job_id": job.id, "executed_resource": portal.qpu} for job in claimed]
+
+    cases: list[tuple[dict[str, object], type[Exception], str]] = [
+        ({"job_id": 10**6}, mqp_jobs.JobNotFound, "completion 1: no circuit job"),
+        ({"job_id": "x"}, mqp_jobs.InvalidArgument, "completion 1:"),
+        ({"note": "a\x00b"}, mqp_jobs.InvalidJob, "completion 1: note"),
+        ({"attempt": 7}, mqp_jobs.StaleAttempt, "completion 1:"),
+        (
+            {"executed_resource": "x" * 3000},
+            UnknownResource,
+            r"completion 1: no resource 'x+\.\.\.$",
+        ),
+    ]
+    for change, error, message in cases:
+        batch = entries()
+        batch[1] = {**batch[1], **change}
+        with pytest.raises(error, match=message):
+            store.complete_jobs_with_results(batch)
+    assert len(store.fetch_all_waiting_jobs()) == 4
