@@ -1,4 +1,4 @@
-"""The ``mqp-jobs`` command line: migrate, stats, demo, bench."""
+"""The ``mqp-jobs`` command line: migrate, stats, grant, metrics, demo, bench."""
 
 from __future__ import annotations
 
@@ -55,6 +55,19 @@ def _parser() -> argparse.ArgumentParser:
         help="give an existing role read/write access to the job tables (no DDL, no DELETE)",
     )
     grant.add_argument("role", help="the role the portal's services connect as")
+    metrics = commands.add_parser(
+        "metrics",
+        help="serve the queue in the Prometheus text format at http://ADDRESS:PORT/metrics",
+        description="Serve queue_stats (jobs by kind, status and resource, the oldest pending "
+        "job's age, held jobs) for a monitoring system to scrape, until Ctrl-C or SIGTERM. "
+        "Each scrape runs one queue_stats query. Needs the metrics extra (prometheus_client).",
+    )
+    metrics.add_argument("--port", type=_port, default=9464, help="port to listen on (9464)")
+    metrics.add_argument(
+        "--address",
+        default="0.0.0.0",
+        help="address to listen on (0.0.0.0: every interface; 127.0.0.1: this host only)",
+    )
     demo = commands.add_parser(
         "demo",
         help="run a simulated portal in a throwaway database and print a summary",
@@ -65,6 +78,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--jobs", type=_positive, default=2000, help="jobs to submit (2000)")
     demo.add_argument("--schedulers", type=_positive, default=3, help="scheduler processes (3)")
+    demo.add_argument(
+        "--metrics-port",
+        type=_port,
+        metavar="N",
+        help="also serve the demo's queue at http://127.0.0.1:N/metrics while it runs",
+    )
+    demo.add_argument(
+        "--plot", type=Path, metavar="FILE.png", help="also plot jobs over time (matplotlib)"
+    )
     bench = commands.add_parser(
         "bench",
         help="run the benchmark suite in throwaway databases on the server",
@@ -82,7 +104,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     bench.add_argument("--report", type=Path, metavar="FILE.md", help="also write the figures here")
     bench.add_argument(
-        "--plot", type=Path, metavar="FILE.png", help="also plot jobs/s by schedulers (matplotlib)"
+        "--plot",
+        type=Path,
+        metavar="FILE.png",
+        help="also plot jobs/s by schedulers, and the ratios in FILE-ratios.png (matplotlib)",
     )
     return parser
 
@@ -95,6 +120,40 @@ def _positive(text: str) -> int:
     if number < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, not {number}")
     return number
+
+
+def _port(text: str) -> int:
+    number = _positive(text)
+    if number > 65535:
+        raise argparse.ArgumentTypeError(f"not a port: {number}")
+    return number
+
+
+def _serve_metrics(url: str | None, port: int, address: str) -> None:
+    try:
+        from mqp_jobs import metrics
+    except ImportError:
+        raise MqpJobsError(
+            "serving metrics needs prometheus_client: pip install 'mqp-jobs[metrics]'"
+        ) from None
+    from mqp_jobs.connection import PoolSettings
+    from mqp_jobs.store import JobStore
+
+    store = JobStore(url, settings=PoolSettings(min_size=1, max_size=2))
+    try:
+        store.queue_stats()  # a wrong URL or a missing schema: say so now, not at each scrape
+        try:
+            server, _ = metrics.serve(store, port, address)
+        except OSError as exc:
+            raise MqpJobsError(f"cannot listen on {address}:{port}: {exc.strerror}") from None
+        shown = "127.0.0.1" if address in ("0.0.0.0", "::") else address
+        print(f"serving the queue at http://{shown}:{port}/metrics (Ctrl-C to stop)", flush=True)
+        try:
+            signal.pause()
+        finally:
+            server.shutdown()
+    finally:
+        store.close()
 
 
 def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
@@ -127,11 +186,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "grant":
             grant_app_role(args.role, args.database_url)
             print(f"granted job-table access to {args.role}")
+        elif args.command == "metrics":
+            _serve_metrics(args.database_url, args.port, args.address)
         elif args.command == "demo":
             from mqp_jobs import demo
 
             summary = demo.run_anywhere(
-                args.database_url, demo.DemoConfig(jobs=args.jobs, schedulers=args.schedulers)
+                args.database_url,
+                demo.DemoConfig(jobs=args.jobs, schedulers=args.schedulers),
+                metrics_port=args.metrics_port,
+                plot=args.plot,
             )
             return 0 if summary.ok else 1
         elif args.command == "bench":
@@ -155,6 +219,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.plot:
                 wrote = bench.write_plot(figures, args.plot)
                 print(f"wrote {args.plot}" if wrote else "no plot: matplotlib is not installed")
+                ratios = bench.ratio_plot_path(args.plot)
+                if wrote and bench.write_ratio_plot(figures, ratios):
+                    print(f"wrote {ratios}")
     except MqpJobsError as exc:
         print(f"mqp-jobs: {exc}", file=sys.stderr)
         return 1

@@ -1,0 +1,284 @@
+"""The job queue as Prometheus metrics (the optional extra ``metrics``: prometheus_client).
+
+Two sources, each registered with a prometheus_client registry:
+
+- ``QueueCollector(store)`` reads ``store.queue_stats()`` at every scrape: jobs by kind,
+  status and resource, the oldest pending job's age, the jobs the hold rule keeps back, and
+  whether the database answered. One ``queue_stats`` query per scrape.
+- ``JobMetrics``: claims and completions made by this process, counted and timed, for the
+  stores given to ``instrument``. Each process exports its own; Prometheus adds them up.
+
+A portal service that claims or completes jobs::
+
+    import mqp_jobs
+    import prometheus_client
+    from mqp_jobs import metrics
+
+    store = metrics.instrument(mqp_jobs.configure())  # the module-level functions, metered
+    prometheus_client.REGISTRY.register(metrics.QueueCollector(store))
+    prometheus_client.start_http_server(9464)
+
+``mqp-jobs metrics --port N`` serves the queue's metrics alone, from a process of its own.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import cast
+from wsgiref.simple_server import WSGIServer
+
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, start_http_server
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from mqp_jobs.errors import MqpJobsError
+from mqp_jobs.models import JobStatus
+from mqp_jobs.store import JobStore
+
+_log = logging.getLogger(__name__)
+
+KINDS = ("circuit", "hamiltonian")
+
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+"""Seconds; a pooled call takes about a millisecond at best, a large claim round a second."""
+
+CLAIMS: dict[str, str] = {
+    "fetch_all_pending_jobs": "circuit",
+    "fetch_all_pending_jobs_from_users": "circuit",
+    "fetch_all_pending_jobs_for_resource_from_users": "circuit",
+    "fetch_all_pending_jobs_for_resource_not_from_users": "circuit",
+    "fetch_all_pending_jobs_except_for_resources": "circuit",
+    "fetch_all_pending_jobs_except_for_resource_not_from_users": "circuit",
+    "fetch_all_pending_hamiltonian_jobs": "hamiltonian",
+}
+"""The JobStore methods that claim jobs, and the kind of job each claims."""
+
+
+@dataclass(frozen=True)
+class _Completion:
+    kind: str
+    outcome: str
+    batch: bool
+
+
+COMPLETIONS: dict[str, _Completion] = {
+    "complete_job_with_result": _Completion("circuit", "completed", batch=False),
+    "complete_jobs_with_results": _Completion("circuit", "completed", batch=True),
+    "complete_hamiltonian_job_with_result": _Completion("hamiltonian", "completed", batch=False),
+    "complete_hamiltonian_jobs_with_results": _Completion("hamiltonian", "completed", batch=True),
+    "fail_job": _Completion("circuit", "failed", batch=False),
+    "fail_hamiltonian_job": _Completion("hamiltonian", "failed", batch=False),
+}
+"""The JobStore methods that finish a claimed job, with what they report."""
+
+
+class QueueCollector(Collector):
+    """The queue as ``store.queue_stats()`` sees it, read at each scrape.
+
+    ``mqp_jobs_up`` is 0 when the database did not answer (or refused); the other families
+    are then left out of that scrape rather than failing it.
+    """
+
+    def __init__(self, store: JobStore) -> None:
+        self._store = store
+
+    def describe(self) -> Iterable[Metric]:
+        return []  # nothing to check at registration: collecting queries the database
+
+    def collect(self) -> Iterator[Metric]:
+        started = time.perf_counter()
+        up = GaugeMetricFamily(
+            "mqp_jobs_up", "1 if the job database answered this scrape's queue_stats, else 0"
+        )
+        try:
+            stats = self._store.queue_stats()
+        except MqpJobsError as exc:
+            _log.warning("queue_stats failed: %s", exc)
+            up.add_metric([], 0)
+            yield up
+            return
+        up.add_metric([], 1)
+        yield up
+
+        jobs = GaugeMetricFamily(
+            "mqp_jobs_jobs",
+            "Jobs by kind, status and resource (resource '' : the target names none); "
+            "groups with no job are left out",
+            labels=["kind", "status", "resource"],
+        )
+        for count in stats.counts:
+            jobs.add_metric([count.job_kind, count.status, count.resource or ""], count.jobs)
+        yield jobs
+
+        by_status = GaugeMetricFamily(
+            "mqp_jobs_jobs_by_status",
+            "Jobs by kind and status, every status present (0 when none)",
+            labels=["kind", "status"],
+        )
+        for kind in KINDS:
+            for status in JobStatus:
+                by_status.add_metric([kind, status.value], stats.total(status.value, kind))
+        yield by_status
+
+        age = stats.oldest_pending_age
+        yield GaugeMetricFamily(
+            "mqp_jobs_oldest_pending_job_age_seconds",
+            "Age of the oldest PENDING job, of either kind; 0 when none is pending",
+            value=age.total_seconds() if age is not None else 0.0,
+        )
+        yield GaugeMetricFamily(
+            "mqp_jobs_held_jobs",
+            "PENDING queued circuit jobs the hold rule keeps back (resource in maintenance)",
+            value=stats.held_jobs,
+        )
+        yield GaugeMetricFamily(
+            "mqp_jobs_queue_stats_duration_seconds",
+            "How long this scrape's queue_stats took",
+            value=time.perf_counter() - started,
+        )
+
+
+class JobMetrics:
+    """Counters and latency histograms of the claims and completions of this process."""
+
+    def __init__(self, registry: CollectorRegistry | None = REGISTRY) -> None:
+        self.claims = Counter(
+            "mqp_jobs_claims",
+            "Claim calls made by this process",
+            ["kind"],
+            registry=registry,
+        )
+        self.claimed_jobs = Counter(
+            "mqp_jobs_claimed_jobs",
+            "Jobs this process's claims moved to WAITING",
+            ["kind"],
+            registry=registry,
+        )
+        self.claim_seconds = Histogram(
+            "mqp_jobs_claim_duration_seconds",
+            "Duration of a claim call, seconds",
+            ["kind"],
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        )
+        self.completed_jobs = Counter(
+            "mqp_jobs_completed_jobs",
+            "Jobs this process finished, by outcome (completed, failed)",
+            ["kind", "outcome"],
+            registry=registry,
+        )
+        self.completion_seconds = Histogram(
+            "mqp_jobs_completion_duration_seconds",
+            "Duration of a completion call (one job, or one batch), seconds",
+            ["kind", "outcome"],
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        )
+        self.errors = Counter(
+            "mqp_jobs_call_errors",
+            "Claim and completion calls that raised, by operation",
+            ["operation"],
+            registry=registry,
+        )
+        for kind in KINDS:  # present from the start, so that rates begin at 0
+            self.claims.labels(kind)
+            self.claimed_jobs.labels(kind)
+            for outcome in ("completed", "failed"):
+                self.completed_jobs.labels(kind, outcome)
+        for operation in ("claim", "completion"):
+            self.errors.labels(operation)
+
+    def claim(self, kind: str, seconds: float, jobs: int) -> None:
+        self.claims.labels(kind).inc()
+        self.claimed_jobs.labels(kind).inc(jobs)
+        self.claim_seconds.labels(kind).observe(seconds)
+
+    def completion(self, kind: str, outcome: str, seconds: float, jobs: int) -> None:
+        self.completed_jobs.labels(kind, outcome).inc(jobs)
+        self.completion_seconds.labels(kind, outcome).observe(seconds)
+
+
+_default_lock = threading.Lock()
+_default: JobMetrics | None = None
+
+
+def default_metrics() -> JobMetrics:
+    """The JobMetrics of prometheus_client's default registry, made on first use."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = JobMetrics()
+        return _default
+
+
+def _metered_claim(
+    method: Callable[..., list[object]], kind: str, metrics: JobMetrics
+) -> Callable[..., list[object]]:
+    @functools.wraps(method)
+    def claim(*args: object, **kwargs: object) -> list[object]:
+        started = time.perf_counter()
+        try:
+            jobs = method(*args, **kwargs)
+        except BaseException:
+            metrics.errors.labels("claim").inc()
+            raise
+        metrics.claim(kind, time.perf_counter() - started, len(jobs))
+        return jobs
+
+    return claim
+
+
+def _metered_completion(
+    method: Callable[..., None], what: _Completion, metrics: JobMetrics
+) -> Callable[..., None]:
+    @functools.wraps(method)
+    def complete(*args: object, **kwargs: object) -> None:
+        jobs = 1
+        if what.batch:  # count the entries; a one-shot iterable is read once, here
+            if "completions" in kwargs:
+                entries = list(cast(Iterable[object], kwargs["completions"]))
+                kwargs["completions"] = entries
+            else:
+                entries = list(cast(Iterable[object], args[0]))
+                args = (entries, *args[1:])
+            jobs = len(entries)
+        started = time.perf_counter()
+        try:
+            method(*args, **kwargs)
+        except BaseException:
+            metrics.errors.labels("completion").inc()
+            raise
+        metrics.completion(what.kind, what.outcome, time.perf_counter() - started, jobs)
+
+    return complete
+
+
+def instrument(store: JobStore, metrics: JobMetrics | None = None) -> JobStore:
+    """Count and time ``store``'s claims and completions in ``metrics`` (default: those of
+    prometheus_client's default registry); returns ``store``, instrumented once however often
+    it is given. The store's methods keep their signatures, results and errors."""
+    metrics = metrics or default_metrics()
+    if getattr(store, "_mqp_jobs_metrics", None) is not None:
+        return store
+    for name, kind in CLAIMS.items():
+        setattr(store, name, _metered_claim(getattr(store, name), kind, metrics))
+    for name, what in COMPLETIONS.items():
+        setattr(store, name, _metered_completion(getattr(store, name), what, metrics))
+    store._mqp_jobs_metrics = metrics  # type: ignore[attr-defined]
+    return store
+
+
+def serve(
+    store: JobStore, port: int, address: str = "0.0.0.0"
+) -> tuple[WSGIServer, CollectorRegistry]:
+    """Serve ``store``'s queue at http://address:port/metrics from a background thread, in a
+    registry of its own; ``server.shutdown()`` stops it."""
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(QueueCollector(store))
+    server, _thread = start_http_server(port, address, registry)
+    return server, registry

@@ -1,0 +1,177 @@
+"""The queue in the Prometheus text format: scraped over HTTP, parsed with the client's parser."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+from conftest import Portal
+from helpers import submit
+
+from mqp_jobs import JobStore, MqpJobsError
+
+prometheus_client = pytest.importorskip("prometheus_client")
+from prometheus_client import CollectorRegistry  # noqa: E402
+from prometheus_client.parser import text_string_to_metric_families  # noqa: E402
+
+from mqp_jobs import metrics  # noqa: E402
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def scrape(port: int) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """Every sample at http://127.0.0.1:port/metrics, parsed by prometheus_client."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as reply:
+        assert reply.status == 200
+        assert reply.headers["Content-Type"].startswith("text/plain")
+        text = reply.read().decode()
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+def test_the_queue_is_scraped_over_http_by_kind_status_and_resource(
+    store: JobStore, portal: Portal
+) -> None:
+    store.create_resource("qpu-b", maintenance=True)
+    store.create_target_spec("target-qpu-b", "qpu-b")
+    for _ in range(3):  # PENDING on qpu-a
+        submit(store, portal)
+    for _ in range(2):  # held: queued for a resource in maintenance
+        submit(store, portal, target_spec="target-qpu-b", queued=True)
+    alice = (portal.alice, portal.alice_budget, portal.qpu_target)
+    store.create_hamiltonian_job("Z0", "[1.0]", *alice)
+    claimed = store.fetch_all_pending_jobs(limit=1)
+    assert len(claimed) == 1
+    time.sleep(0.05)  # so that the oldest pending job has an age
+
+    server, _ = metrics.serve(store, _free_port(), "127.0.0.1")
+    try:
+        samples = scrape(server.server_port)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    assert samples[("mqp_jobs_up", ())] == 1
+    jobs = {labels: value for (name, labels), value in samples.items() if name == "mqp_jobs_jobs"}
+    assert jobs == {
+        (("kind", "circuit"), ("resource", "qpu-a"), ("status", "PENDING")): 2,
+        (("kind", "circuit"), ("resource", "qpu-a"), ("status", "WAITING")): 1,
+        (("kind", "circuit"), ("resource", "qpu-b"), ("status", "PENDING")): 2,
+        (("kind", "hamiltonian"), ("resource", "qpu-a"), ("status", "PENDING")): 1,
+    }
+    by_status = ("mqp_jobs_jobs_by_status", (("kind", "circuit"), ("status", "COMPLETED")))
+    assert samples[by_status] == 0  # every status is there, also at 0
+    assert samples[("mqp_jobs_held_jobs", ())] == 2
+    assert samples[("mqp_jobs_oldest_pending_job_age_seconds", ())] > 0
+
+
+def test_a_database_that_does_not_answer_is_up_0_not_a_failed_scrape() -> None:
+    store = JobStore("host=127.0.0.1 port=1 dbname=nowhere connect_timeout=1")
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(metrics.QueueCollector(store))
+    try:
+        assert registry.get_sample_value("mqp_jobs_up") == 0
+        assert registry.get_sample_value("mqp_jobs_held_jobs") is None
+    finally:
+        store.close()
+
+
+def test_claims_and_completions_of_this_process_are_counted_and_timed(
+    store: JobStore, portal: Portal
+) -> None:
+    registry = CollectorRegistry()
+    counted = metrics.JobMetrics(registry)
+    assert metrics.instrument(store, counted) is store
+    assert metrics.instrument(store, counted) is store  # counted once however often given
+    for owner in (portal.alice, portal.bob):  # four (owner, target) groups, one job each
+        submit(store, portal, by=owner)
+        submit(store, portal, by=owner, target_spec=portal.sim_target)
+
+    first = store.fetch_all_pending_jobs(limit=3)
+    rest = store.fetch_all_pending_jobs_from_users([portal.bob])
+    assert (len(first), len(rest), store.fetch_all_pending_jobs()) == (3, 1, [])
+    store.complete_job_with_result(first[0].id, "{}", portal.qpu, "c")
+    store.fail_job(first[1].id, "broken", attempt=first[1].attempt)
+    store.complete_jobs_with_results(  # a one-shot iterable still reaches the store
+        {"job_id": job.id, "executed_resource": portal.qpu} for job in [first[2], *rest]
+    )
+    with pytest.raises(MqpJobsError):  # errors pass through, counted
+        store.fail_job(first[0].id, "too late: it is COMPLETED")
+
+    def value(name: str, **labels: str) -> float | None:
+        return registry.get_sample_value(name, labels)
+
+    assert value("mqp_jobs_claims_total", kind="circuit") == 3
+    assert value("mqp_jobs_claimed_jobs_total", kind="circuit") == 4
+    assert value("mqp_jobs_claim_duration_seconds_count", kind="circuit") == 3
+    assert value("mqp_jobs_claims_total", kind="hamiltonian") == 0
+    done = {"kind": "circuit", "outcome": "completed"}
+    assert value("mqp_jobs_completed_jobs_total", **done) == 3
+    assert value("mqp_jobs_completion_duration_seconds_count", **done) == 2
+    assert value("mqp_jobs_completed_jobs_total", kind="circuit", outcome="failed") == 1
+    assert value("mqp_jobs_call_errors_total", operation="completion") == 1
+    assert store.queue_stats().total("COMPLETED") == 3
+
+
+@pytest.fixture
+def metrics_command(conninfo: str) -> Iterator[tuple[subprocess.Popen[str], int]]:
+    port = _free_port()
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    command = [sys.executable, "-m", "mqp_jobs.cli", "--database-url", conninfo]
+    process = subprocess.Popen(
+        [*command, "metrics", "--port", str(port), "--address", "127.0.0.1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        yield process, port
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.communicate(timeout=10)
+
+
+def test_mqp_jobs_metrics_serves_the_queue_until_sigterm(
+    store: JobStore, portal: Portal, metrics_command: tuple[subprocess.Popen[str], int]
+) -> None:
+    process, port = metrics_command
+    submit(store, portal)
+    submit(store, portal)
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    assert f"http://127.0.0.1:{port}/metrics" in line
+    samples = scrape(port)
+    pending = ("mqp_jobs_jobs_by_status", (("kind", "circuit"), ("status", "PENDING")))
+    assert samples[pending] == 2
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=10) == 128 + signal.SIGTERM
+    with pytest.raises(OSError):
+        scrape(port)
+
+
+def test_mqp_jobs_metrics_without_a_database_says_so_in_one_line() -> None:
+    nowhere = ["--database-url", "host=127.0.0.1 port=1"]
+    done = subprocess.run(
+        [sys.executable, "-m", "mqp_jobs.cli", *nowhere, "metrics", "--port", str(_free_port())],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert done.stderr.count("\n") == 1 and "port 1" in done.stderr
