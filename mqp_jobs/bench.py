@@ -581,11 +581,14 @@ def run(
     )
     echo(HEADER)
     needs_claim_data = {"claim-round", "throughput", "history"} & set(only)
+    chosen = [name for name in SCENARIOS if name in only]
+    started = time.monotonic()
     with seeded_template(base, ctx.claim_data) if needs_claim_data else _no_template() as template:
         ctx.claim_template = template
-        for name in SCENARIOS:
-            if name in only:
-                RUNNERS[name](ctx)
+        for number, name in enumerate(chosen, 1):
+            echo(f"[{number}/{len(chosen)}] {name} (at {time.monotonic() - started:.0f} s)")
+            RUNNERS[name](ctx)
+    echo(f"done in {time.monotonic() - started:.0f} s")
     return ctx.report
 
 
@@ -668,6 +671,67 @@ def write_plot(report: Report, path: Path) -> bool:
     axes.grid(True, which="both", alpha=0.3)
     axes.legend(fontsize=8)
     axes.set_title("FIFO claim + complete on one PostgreSQL server")
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return True
+
+
+def read_markdown(path: Path) -> Report:
+    """The figures of a report ``write_markdown`` wrote (to plot them again)."""
+    report = Report()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) != 6 or cells[0] in ("scenario", "---"):
+            continue
+        scenario, name, ours, reference, unit, _ = cells
+        number, _, reference_name = reference.partition(" (")
+        report.figures.append(
+            Figure(
+                scenario,
+                name,
+                unit,
+                float(ours.replace(",", "")),
+                float(number.replace(",", "")) if number else None,
+                reference_name.removesuffix(")"),
+            )
+        )
+    return report
+
+
+def ratio_plot_path(path: Path) -> Path:
+    """Where write_plot's companion, the ratios, goes: beside it, ``-ratios`` added."""
+    return path.with_name(f"{path.stem}-ratios{path.suffix}")
+
+
+def write_ratio_plot(report: Report, path: Path) -> bool:
+    """Each figure's cost against its reference's as a bar (time ratio: for rates, the
+    reference's rate over ours), 1 meaning the same; False when matplotlib is missing."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    figures = [f for f in report.figures if f.ratio]
+    costs = [f.ratio if f.unit != "jobs/s" else 1 / f.ratio for f in figures if f.ratio]
+    labels = [f"{f.name}\nvs {f.reference_name}" for f in figures]
+    figure, axes = plt.subplots(figsize=(9, 0.55 * len(figures) + 1.4))
+    rows = list(range(len(figures)))[::-1]
+    colours = ["tab:green" if c <= 1.25 else "tab:orange" if c <= 2 else "tab:red" for c in costs]
+    axes.barh(rows, costs, color=colours, height=0.6)
+    for row, cost in zip(rows, costs, strict=True):
+        axes.annotate(f" {cost:.2f}x", (cost, row), va="center", fontsize=7)
+    axes.axvline(1.0, color="black", linewidth=1)
+    axes.set_yticks(rows, labels, fontsize=7)
+    axes.set_xlabel(
+        "time per job or per call: mqp_jobs / reference (1 = the same; lower is better)"
+    )
+    axes.set_xlim(0, max([*costs, 1.0]) * 1.15)
+    axes.grid(True, axis="x", alpha=0.3)
+    axes.set_title("What mqp_jobs costs against a reference measured in the same run", fontsize=10)
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=110)
