@@ -40,10 +40,10 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/mypy --strict mqp_jobs
 
 docs: $(VENV)/.installed-docs
-	$(BIN)/mkdocs build --strict --site-dir build/site
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir build/site
 
 docs-serve: $(VENV)/.installed-docs
-	$(BIN)/mkdocs serve
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve
 
 # The server the demo and the benchmarks create their throwaway databases on.
 MQP_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
