@@ -65,11 +65,12 @@ def test_grant_gives_a_role_access(conninfo: str, db: psycopg.Connection) -> Non
         done = mqp_jobs("--database-url", conninfo, "grant", role)
         assert done.returncode == 0, done.stderr
         row = db.execute(
-            "SELECT has_table_privilege(%s, 'circuit_job', 'UPDATE'),"
+            "SELECT has_column_privilege(%s, 'circuit_job', 'status', 'UPDATE'),"
+            " has_column_privilege(%s, 'circuit_job', 'id', 'UPDATE'),"
             " has_table_privilege(%s, 'circuit_job', 'DELETE')",
-            (role, role),
+            (role, role, role),
         ).fetchone()
-        assert row == (True, False)
+        assert row == (True, False, False)
     finally:
         db.execute(psycopg.sql.SQL("DROP OWNED BY {}").format(psycopg.sql.Identifier(role)))
         db.execute(psycopg.sql.SQL("DROP ROLE {}").format(psycopg.sql.Identifier(role)))
