@@ -44,6 +44,12 @@ def _gone(folder: Path) -> bool:
     return True
 
 
+def _interruptible() -> None:
+    """In the child: Ctrl-C as at a terminal, even where this suite runs with SIGINT ignored
+    (started in the background by a non-interactive shell)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _demo(*args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "mqp_jobs.cli", "demo", *args],
@@ -52,6 +58,7 @@ def _demo(*args: str) -> subprocess.Popen[str]:
         stderr=subprocess.PIPE,
         text=True,
         cwd=ROOT,
+        preexec_fn=_interruptible,
     )
 
 
