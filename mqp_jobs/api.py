@@ -101,30 +101,38 @@ def migrate(conninfo: str | None = None) -> list[int]:
 
 
 def create_user(identity: str) -> None:
+    """A user (the portal's other columns get neutral defaults); a no-op if it exists."""
     default_store().create_user(identity)
 
 
 def create_budget(name: str, owner: str, members: Iterable[str] = ()) -> None:
+    """A budget of ``owner``; ``members`` may charge it too. BudgetNotAllowed for another
+    owner's."""
     default_store().create_budget(name, owner, members)
 
 
 def create_user_group(name: str, owner: str, members: Iterable[str] = ()) -> None:
+    """A user group of ``owner`` with ``members``; BudgetNotAllowed if another owns it."""
     default_store().create_user_group(name, owner, members)
 
 
 def link_user_group_to_budget(user_group: str, budget: str) -> None:
+    """Let the members of ``user_group`` charge ``budget``."""
     default_store().link_user_group_to_budget(user_group, budget)
 
 
 def create_resource(name: str, maintenance: bool = False) -> None:
+    """A resource, in maintenance or not; a no-op if it exists."""
     default_store().create_resource(name, maintenance)
 
 
 def set_resource_maintenance(name: str, maintenance: bool) -> None:
+    """Put a resource in or out of maintenance; UnknownResource if it does not exist."""
     default_store().set_resource_maintenance(name, maintenance)
 
 
 def create_target_spec(name: str, resource_name: str | None) -> None:
+    """A target specification on ``resource_name`` (None or '' for a technology only)."""
     default_store().create_target_spec(name, resource_name)
 
 
@@ -138,6 +146,7 @@ def create_job(
     no_modify: bool = False,
     queued: bool = False,
 ) -> CircuitJob:
+    """Submit a circuit job (PENDING); typed errors for unknown names or a budget not allowed."""
     return default_store().create_job(
         shots, circuit, owner, budget, target_spec, circuit_format, no_modify, queued
     )
@@ -151,24 +160,28 @@ def create_jobs(jobs: Iterable[Mapping[str, object]]) -> list[CircuitJob]:
 def create_hamiltonian_job(
     interaction_str: str, coefficients_str: str, owner: str, budget: str, target_spec: str
 ) -> HamiltonianJob:
+    """Submit a Hamiltonian job (PENDING); the same checks as create_job."""
     return default_store().create_hamiltonian_job(
         interaction_str, coefficients_str, owner, budget, target_spec
     )
 
 
 def fetch_all_pending_jobs(*, limit: int | None = None) -> list[CircuitJob]:
+    """Claim eligible PENDING circuit jobs (FIFO, hold rule, active-job limit) as WAITING."""
     return default_store().fetch_all_pending_jobs(limit=limit)
 
 
 def fetch_all_pending_jobs_from_users(
     userids: Iterable[str], *, limit: int | None = None
 ) -> list[CircuitJob]:
+    """Claim as fetch_all_pending_jobs, only jobs of ``userids``."""
     return default_store().fetch_all_pending_jobs_from_users(userids, limit=limit)
 
 
 def fetch_all_pending_jobs_for_resource_from_users(
     resource: str, userids: Iterable[str], *, limit: int | None = None
 ) -> list[CircuitJob]:
+    """Claim jobs on ``resource`` of ``userids``."""
     return default_store().fetch_all_pending_jobs_for_resource_from_users(
         resource, userids, limit=limit
     )
@@ -177,6 +190,7 @@ def fetch_all_pending_jobs_for_resource_from_users(
 def fetch_all_pending_jobs_for_resource_not_from_users(
     resource: str, userids: Iterable[str], *, limit: int | None = None
 ) -> list[CircuitJob]:
+    """Claim jobs on ``resource`` not of ``userids``."""
     return default_store().fetch_all_pending_jobs_for_resource_not_from_users(
         resource, userids, limit=limit
     )
@@ -185,18 +199,21 @@ def fetch_all_pending_jobs_for_resource_not_from_users(
 def fetch_all_pending_jobs_except_for_resources(
     resources: Iterable[str], *, limit: int | None = None
 ) -> list[CircuitJob]:
+    """Claim jobs not on ``resources`` (or on no resource)."""
     return default_store().fetch_all_pending_jobs_except_for_resources(resources, limit=limit)
 
 
 def fetch_all_pending_jobs_except_for_resource_not_from_users(
     resource: str, userids: Iterable[str], *, limit: int | None = None
 ) -> list[CircuitJob]:
+    """Claim jobs off ``resource``, or on it if of ``userids``."""
     return default_store().fetch_all_pending_jobs_except_for_resource_not_from_users(
         resource, userids, limit=limit
     )
 
 
 def fetch_all_pending_hamiltonian_jobs(*, limit: int | None = None) -> list[HamiltonianJob]:
+    """Claim PENDING Hamiltonian jobs (FIFO; no hold rule or limit) as WAITING."""
     return default_store().fetch_all_pending_hamiltonian_jobs(limit=limit)
 
 
@@ -221,6 +238,7 @@ def complete_job_with_result(
     *,
     attempt: int | None = None,
 ) -> None:
+    """WAITING -> COMPLETED with the result; ``attempt`` fences a stale runner off."""
     default_store().complete_job_with_result(
         job_id, result, executed_resource, executed_circuit, note, attempt=attempt
     )
@@ -235,6 +253,7 @@ def complete_hamiltonian_job_with_result(
     *,
     attempt: int | None = None,
 ) -> None:
+    """As complete_job_with_result, for a Hamiltonian job."""
     default_store().complete_hamiltonian_job_with_result(
         job_id, result, executed_resource, executed_circuit, note, attempt=attempt
     )
@@ -251,18 +270,22 @@ def complete_hamiltonian_jobs_with_results(completions: Iterable[Mapping[str, ob
 
 
 def cancel_job(job_id: int, note: str | None, *, attempt: int | None = None) -> None:
+    """Cancel a PENDING/WAITING circuit job, or requeue a queued one whose resource is down."""
     default_store().cancel_job(job_id, note, attempt=attempt)
 
 
 def cancel_hamiltonian_job(job_id: int, note: str | None, *, attempt: int | None = None) -> None:
+    """Cancel a PENDING/WAITING Hamiltonian job (never requeued)."""
     default_store().cancel_hamiltonian_job(job_id, note, attempt=attempt)
 
 
 def fail_job(job_id: int, note: str | None, *, attempt: int | None = None) -> None:
+    """WAITING -> FAILED: the runner gave up; ``attempt`` as for the completions."""
     default_store().fail_job(job_id, note, attempt=attempt)
 
 
 def fail_hamiltonian_job(job_id: int, note: str | None, *, attempt: int | None = None) -> None:
+    """As fail_job, for a Hamiltonian job."""
     default_store().fail_hamiltonian_job(job_id, note, attempt=attempt)
 
 
@@ -275,6 +298,7 @@ def update_hybrid_job(
     *,
     attempt: int | None = None,
 ) -> None:
+    """Store one epoch (epochs, params, parametric circuit, note) of a hybrid Hamiltonian job."""
     default_store().update_hybrid_job(
         job_id, epochs, params, parametric_circuit, note, attempt=attempt
     )
@@ -291,6 +315,7 @@ def requeue_stale_jobs(older_than: timedelta) -> RequeuedJobs:
 
 
 def queue_stats() -> QueueStats:
+    """Counts by kind, status and resource, the oldest pending job's age, held jobs."""
     return default_store().queue_stats()
 
 
@@ -300,6 +325,7 @@ def wait_for_pending_jobs(timeout: float) -> bool:
 
 
 def fetch_by_identity(identity: str) -> list[CircuitJob]:
+    """Every circuit job of ``identity``, by id; [] for an unknown identity."""
     return default_store().fetch_by_identity(identity)
 
 
@@ -311,26 +337,33 @@ def fetch_by_identity_pages(
     order_by: str | None,
     filter_query: str | None,
 ) -> dict[str, Any]:
+    """One dashboard page: ``{"jobs": [...], "totaljob_nr": n}``; see the README for the
+    arguments."""
     return default_store().fetch_by_identity_pages(
         identity, page, jobs_per_page, order, order_by, filter_query
     )
 
 
 def fetch_hamiltonian_job_by_identity(identity: str) -> list[HamiltonianJob]:
+    """Every Hamiltonian job of ``identity``, by id."""
     return default_store().fetch_hamiltonian_job_by_identity(identity)
 
 
 def fetch_hamiltonian_job_by_task_id(task_id: int | str) -> list[HamiltonianJob]:
+    """The Hamiltonian job with this id, as a list of zero or one."""
     return default_store().fetch_hamiltonian_job_by_task_id(task_id)
 
 
 def fetch_result_by_job_id_and_identity(job_id: int | str, identity: str) -> CircuitJob | None:
+    """The circuit job with this id if ``identity`` owns it, else None."""
     return default_store().fetch_result_by_job_id_and_identity(job_id, identity)
 
 
 def fetch_all_waiting_jobs() -> list[CircuitJob]:
+    """Every WAITING circuit job, by id."""
     return default_store().fetch_all_waiting_jobs()
 
 
 def fetch_all_waiting_hamiltonian_jobs() -> list[HamiltonianJob]:
+    """Every WAITING Hamiltonian job, by id."""
     return default_store().fetch_all_waiting_hamiltonian_jobs()
