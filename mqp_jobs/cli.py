@@ -1,4 +1,4 @@
-"""The ``mqp-jobs`` command line: migrate, stats, grant, metrics, demo, bench."""
+"""The ``mqp-jobs`` command line: migrate, stats, history, grant, metrics, demo, bench."""
 
 from __future__ import annotations
 
@@ -49,6 +49,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands.add_parser(
         "stats", help="jobs by status and resource, oldest pending job, jobs held by maintenance"
+    )
+    history = commands.add_parser(
+        "history",
+        help="what happened to a job: its status changes, times, notes and claim attempts",
+    )
+    history.add_argument("job_id", help="the job's id")
+    history.add_argument(
+        "--hamiltonian", action="store_true", help="a Hamiltonian job (default: a circuit job)"
     )
     grant = commands.add_parser(
         "grant",
@@ -183,6 +191,20 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(report.queue_stats(store.queue_stats()))
             finally:
                 store.close()
+        elif args.command == "history":
+            from mqp_jobs import report
+            from mqp_jobs.store import JobStore
+
+            store = JobStore(args.database_url)
+            try:
+                kind = "hamiltonian" if args.hamiltonian else "circuit"
+                events = store.job_history(args.job_id, kind)
+            finally:
+                store.close()
+            if not events:
+                print(f"no {kind} job {args.job_id} in the event log", file=sys.stderr)
+                return 1
+            print(report.job_history(events))
         elif args.command == "grant":
             grant_app_role(args.role, args.database_url)
             print(f"granted job-table access to {args.role}")

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from mqp_jobs.migrations import PORTAL_TABLES, SchemaReport
-from mqp_jobs.models import QueueStats
+from mqp_jobs.models import JobEvent, QueueStats
 
 
 def table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
@@ -86,3 +86,20 @@ def schema_report(found: SchemaReport, *, check: bool) -> str:
     else:
         lines.append("rows that break a rule of the package: none")
     return "\n".join(lines)
+
+
+def job_history(events: Sequence[JobEvent]) -> str:
+    """A job's status changes, oldest first, one line each."""
+    return table(
+        ["time", "from", "to", "claim", "note"],
+        [
+            (
+                event.at.isoformat(sep=" ", timespec="seconds"),
+                event.from_status or "-",
+                event.to_status,
+                event.attempt,
+                event.note,
+            )
+            for event in events
+        ],
+    )

@@ -164,3 +164,23 @@ def test_databases_left_by_a_killed_demo_are_dropped(conninfo: str, db: psycopg.
             db.execute(
                 psycopg.sql.SQL("DROP DATABASE IF EXISTS {}").format(psycopg.sql.Identifier(name))
             )
+
+
+def test_history_tells_support_what_happened_to_a_job(
+    store: JobStore, portal: Portal, conninfo: str
+) -> None:
+    job = submit(store, portal)
+    [claimed] = store.fetch_all_pending_jobs()
+    store.complete_job_with_result(job.id, "r", portal.qpu, "c", "calibrated run")
+    done = mqp_jobs("--database-url", conninfo, "history", str(job.id))
+    assert done.returncode == 0, done.stderr
+    rows = [line.split()[2:5] for line in done.stdout.splitlines()[2:]]
+    assert rows == [
+        ["-", "PENDING", "0"],
+        ["PENDING", "WAITING", "1"],
+        ["WAITING", "COMPLETED", "1"],
+    ]
+    assert "calibrated run" in done.stdout and claimed.attempt == 1
+    missing = mqp_jobs("--database-url", conninfo, "history", "999999")
+    assert missing.returncode == 1 and "no circuit job 999999" in missing.stderr
+    assert "Traceback" not in missing.stderr
