@@ -7,14 +7,7 @@ WITH created AS (
     )
     SELECT %(interaction_str)s, %(coefficients_str)s, %(owner)s, %(budget)s, %(target_spec)s,
            'PENDING', '', '', false, 0, (statement_timestamp() AT TIME ZONE %(zone)s::interval)
-    WHERE EXISTS (
-              SELECT FROM budget AS b
-              WHERE b.name = %(budget)s
-                AND (b.owner = %(owner)s OR EXISTS (
-                    SELECT FROM user_groups_in_budgets AS gb
-                    JOIN users_in_user_groups AS ug ON ug.usergroup = gb.usergroup
-                    WHERE gb.budget = b.name AND ug."user" = %(owner)s))
-          )
+    WHERE budget_chargeable(%(owner)s, %(budget)s)
       AND EXISTS (SELECT FROM target_specification WHERE name = %(target_spec)s)
     RETURNING *
 )

@@ -1,8 +1,9 @@
 -- name: create_job
 -- Inserts nothing unless the owner may charge the budget and the target exists, so a refused
 -- job leaves no row; the caller then asks job_references which rule failed. Who may charge a
--- budget is the portal's rule (charging_allowed): its owner, or a member of a user group
--- linked to it. Every column the portal's table has is written, in the portal's values.
+-- budget is the portal's rule (budget_chargeable, migration 0003): its owner, or a member of
+-- a user group linked to it. Every column the portal's table has is written, as the portal
+-- writes it.
 WITH created AS (
     INSERT INTO circuit_job (
         shots, circuit, circuit_format, owner, budget, target_specification, no_modify, queued,
@@ -10,14 +11,7 @@ WITH created AS (
     )
     SELECT %(shots)s, %(circuit)s, %(circuit_format)s, %(owner)s, %(budget)s, %(target_spec)s,
            %(no_modify)s, %(queued)s, 'PENDING', '', '', '', 0, (statement_timestamp() AT TIME ZONE %(zone)s::interval)
-    WHERE EXISTS (
-              SELECT FROM budget AS b
-              WHERE b.name = %(budget)s
-                AND (b.owner = %(owner)s OR EXISTS (
-                    SELECT FROM user_groups_in_budgets AS gb
-                    JOIN users_in_user_groups AS ug ON ug.usergroup = gb.usergroup
-                    WHERE gb.budget = b.name AND ug."user" = %(owner)s))
-          )
+    WHERE budget_chargeable(%(owner)s, %(budget)s)
       AND EXISTS (SELECT FROM target_specification WHERE name = %(target_spec)s)
     RETURNING *
 )

@@ -16,14 +16,7 @@ WITH created AS (
     ) WITH ORDINALITY AS given (
         shots, circuit, circuit_format, owner, budget, target_spec, no_modify, queued, place
     )
-    WHERE EXISTS (
-              SELECT FROM budget AS b
-              WHERE b.name = given.budget
-                AND (b.owner = given.owner OR EXISTS (
-                    SELECT FROM user_groups_in_budgets AS gb
-                    JOIN users_in_user_groups AS ug ON ug.usergroup = gb.usergroup
-                    WHERE gb.budget = b.name AND ug."user" = given.owner))
-          )
+    WHERE budget_chargeable(given.owner, given.budget)
       AND EXISTS (SELECT FROM target_specification AS t WHERE t.name = given.target_spec)
     ORDER BY given.place
     RETURNING *

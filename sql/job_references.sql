@@ -4,12 +4,5 @@
 SELECT
     EXISTS (SELECT FROM "user" WHERE identity = %(owner)s) AS owner_known,
     EXISTS (SELECT FROM budget WHERE name = %(budget)s) AS budget_known,
-    EXISTS (
-        SELECT FROM budget AS b
-        WHERE b.name = %(budget)s
-          AND (b.owner = %(owner)s OR EXISTS (
-              SELECT FROM user_groups_in_budgets AS gb
-              JOIN users_in_user_groups AS ug ON ug.usergroup = gb.usergroup
-              WHERE gb.budget = b.name AND ug."user" = %(owner)s))
-    ) AS budget_allowed,
+    budget_chargeable(%(owner)s, %(budget)s) AS budget_allowed,
     EXISTS (SELECT FROM target_specification WHERE name = %(target_spec)s) AS target_known

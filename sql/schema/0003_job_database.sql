@@ -159,6 +159,21 @@ ALTER TABLE target_specification
 -- their other columns: a CHECK constraint, even NOT VALID, would be checked again on every
 -- update of such a row and refuse it. The WHEN condition is evaluated without calling the
 -- function, so a row that keeps the rules costs no function call.
+-- Who may charge a budget, the portal's rule, in one place: its owner, or a member of a user
+-- group linked to it. A plain SQL function, so the planner inlines it into the statements that
+-- use it (create_job, create_jobs, create_hamiltonian_job, job_references).
+CREATE FUNCTION budget_chargeable(charger text, budget_name text) RETURNS boolean
+LANGUAGE sql STABLE AS $$
+    SELECT EXISTS (
+        SELECT FROM budget AS b
+        WHERE b.name = budget_name
+          AND (b.owner = charger OR EXISTS (
+              SELECT FROM user_groups_in_budgets AS gb
+              JOIN users_in_user_groups AS ug ON ug.usergroup = gb.usergroup
+              WHERE gb.budget = b.name AND ug."user" = charger))
+    )
+$$;
+
 CREATE FUNCTION job_rule_broken() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     RAISE EXCEPTION 'a % row must have %', TG_TABLE_NAME, TG_ARGV[0]
