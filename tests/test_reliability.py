@@ -199,16 +199,21 @@ def test_a_server_that_never_answers_gives_a_clear_error_in_bounded_time(
     store.close()
 
 
-def test_pooled_connections_carry_the_timeouts(conninfo: str) -> None:
+def test_pooled_connections_carry_the_timeouts_and_no_jit(conninfo: str) -> None:
     settings = PoolSettings(statement_timeout=42, lock_timeout=3, idle_in_transaction_timeout=7)
     store = JobStore(conninfo, settings=settings)
     with store.connection() as conn:
         shown = [
             conn.execute(psycopg.sql.SQL("SHOW {}").format(psycopg.sql.Identifier(name))).fetchone()
-            for name in ("statement_timeout", "lock_timeout", "idle_in_transaction_session_timeout")
+            for name in (
+                "statement_timeout",
+                "lock_timeout",
+                "idle_in_transaction_session_timeout",
+                "jit",
+            )
         ]
     store.close()
-    assert shown == [("42s",), ("3s",), ("7s",)]
+    assert shown == [("42s",), ("3s",), ("7s",), ("off",)]
 
 
 def test_a_call_waiting_on_a_lock_gives_up_at_lock_timeout(
