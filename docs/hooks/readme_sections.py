@@ -1,15 +1,17 @@
 """MkDocs hook: pages take the sections they share with the README, so each is written once.
 
-The README keeps what a newcomer needs first (set-up, command line, configuration, the state
-machine, the decisions, the errors); the pages hold the rest themselves and take these parts
-from it. A line ``<!-- readme: HEADING -->`` in a page is replaced by the README's section of
-that heading, with its heading and subsections; ``<!-- readme-body: HEADING -->`` by the same
+The README keeps what a newcomer needs first and the pages hold the rest themselves; they take
+from the README only the parts both show (the intro, set-up, command line, the design tree, the
+state machine, the decisions, the errors).
+
+A line ``<!-- readme: HEADING -->`` in a page is replaced by the README's section of that
+heading, with its heading and subsections; ``<!-- readme-body: HEADING -->`` by the same
 without its heading line, the subsections' headings raised to follow the page's own title;
 ``<!-- readme-lead: HEADING -->`` by the section's text before its first subsection, without
 its heading; ``<!-- readme-intro -->`` by the text between the README's title and its first
-section.
-Links into the README (``#anchor``) are pointed at the page that now holds that heading, and
-links to ``docs/...`` at the page itself. A heading the README no longer has fails the build.
+section. Links into the README (``#anchor``) are pointed at the page that now holds that
+heading, and links to ``docs/...`` at the page itself. A heading the README no longer has
+fails the build.
 """
 
 from __future__ import annotations
