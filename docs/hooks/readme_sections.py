@@ -1,11 +1,17 @@
-"""MkDocs hook: pages take sections of the README, so that each text is written once.
+"""MkDocs hook: pages take the sections they share with the README, so each is written once.
+
+The README keeps what a newcomer needs first and the pages hold the rest themselves; they take
+from the README only the parts both show (the intro, set-up, command line, the design tree, the
+state machine, the decisions, the errors).
 
 A line ``<!-- readme: HEADING -->`` in a page is replaced by the README's section of that
 heading, with its heading and subsections; ``<!-- readme-body: HEADING -->`` by the same
 without its heading line, the subsections' headings raised to follow the page's own title;
-``<!-- readme-intro -->`` by the text between the README's title and its first section.
-Links into the README (``#anchor``) are pointed at the page that now holds that heading, and
-links to ``docs/...`` at the page itself. A heading the README no longer has fails the build.
+``<!-- readme-lead: HEADING -->`` by the section's text before its first subsection, without
+its heading; ``<!-- readme-intro -->`` by the text between the README's title and its first
+section. Links into the README (``#anchor``) are pointed at the page that now holds that
+heading, and links to ``docs/...`` at the page itself. A heading the README no longer has
+fails the build.
 """
 
 from __future__ import annotations
@@ -18,7 +24,9 @@ from typing import Any
 
 from markdown.extensions.toc import slugify
 
-MARKER = re.compile(r"^<!-- (readme|readme-body): (.+?) -->\s*$|^<!-- (readme-intro) -->\s*$")
+MARKER = re.compile(
+    r"^<!-- (readme|readme-body|readme-lead): (.+?) -->\s*$|^<!-- (readme-intro) -->\s*$"
+)
 HEADING = re.compile(r"^(#{1,6}) +(.+?)\s*#*\s*$")
 ANCHOR_LINK = re.compile(r"\]\(#([^)\s]+)\)")
 DOCS_LINK = re.compile(r"\]\(docs/([^)\s]+)\)")
@@ -71,6 +79,12 @@ class Readme:
             inner.append(heading)
         return top, inner, self.lines[top.line : end]
 
+    def lead(self, text: str) -> list[str]:
+        """The section's lines after its heading, up to its first subsection."""
+        top, inner, lines = self.section(text)
+        end = inner[0].line - top.line if inner else len(lines)
+        return lines[1:end]
+
     def intro(self) -> list[str]:
         first, *rest = self.headings
         end = rest[0].line if rest else len(self.lines)
@@ -83,7 +97,7 @@ def _included(markdown: str, readme: Readme) -> list[tuple[str, bool]]:
     slugs = []
     for line in markdown.splitlines():
         match = MARKER.match(line)
-        if match and match.group(2):
+        if match and match.group(1) in ("readme", "readme-body"):
             top, inner, _ = readme.section(match.group(2))
             slugs += [(h.slug, True) for h in inner]
             slugs.append((top.slug, match.group(1) == "readme"))
@@ -132,6 +146,9 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
             continue
         if match.group(3):
             out += _relink(_readme.intro(), page.file.src_uri)
+            continue
+        if match.group(1) == "readme-lead":
+            out += _relink(_readme.lead(match.group(2)), page.file.src_uri)
             continue
         top, _, lines = _readme.section(match.group(2))
         if match.group(1) == "readme-body":
