@@ -49,7 +49,7 @@ from mqp_jobs.api import (
     update_hybrid_job,
     wait_for_pending_jobs,
 )
-from mqp_jobs.connection import PoolSettings
+from mqp_jobs.connection import PoolSettings, resolve_conninfo
 from mqp_jobs.errors import (
     BudgetNotAllowed,
     CommitOutcomeUnknown,
@@ -76,6 +76,7 @@ from mqp_jobs.errors import (
     ValueTooLarge,
 )
 from mqp_jobs.migrations import grant_app_role
+from mqp_jobs.migrations import migrations as schema_migrations
 from mqp_jobs.models import (
     CircuitJob,
     HamiltonianJob,
@@ -165,6 +166,8 @@ __all__ = [
     "migrate",
     "queue_stats",
     "requeue_stale_jobs",
+    "resolve_conninfo",
+    "schema_migrations",
     "set_resource_maintenance",
     "update_hybrid_job",
     "wait_for_pending_jobs",

@@ -82,6 +82,8 @@ LOCK_PATIENCE = 60.0
 
 @dataclass(frozen=True)
 class Migration:
+    """One file of sql/schema/: ``NNNN_name.sql``, its version the number."""
+
     version: int
     name: str
     path: Path
@@ -149,7 +151,8 @@ class SchemaReport:
 
 
 def migrations(folder: Path | None = None) -> list[Migration]:
-    """The migrations in version order; MigrationError on a misnamed file or a gap."""
+    """The migrations in version order, as ``migrate`` applies them: each one's version, name
+    and ``statements()``. MigrationError on a misnamed file or a gap."""
     found = []
     for path in sorted((folder or sql_dir() / "schema").glob("*.sql")):
         match = _FILE_NAME.fullmatch(path.name)

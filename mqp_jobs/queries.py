@@ -43,7 +43,11 @@ def _body(path: Path) -> tuple[str, str]:
 
 
 def load(folder: Path) -> dict[str, LiteralString]:
-    """Read every statement file under ``folder``, except the migrations in ``schema/``."""
+    """Read every statement file under ``folder``, except the migrations in ``schema/``.
+
+    The tools read their own folder with it too (mqp_jobs/tools/statements.py), so that the
+    file rules have one home: the one name of the library beyond ``__all__`` they may use.
+    """
     statements: dict[str, LiteralString] = {}
     where: dict[str, Path] = {}
     for path in sorted(folder.rglob("*.sql")):

@@ -21,7 +21,8 @@ from psycopg.conninfo import make_conninfo
 from pytest_postgresql import factories
 
 import mqp_jobs
-from mqp_jobs import JobStore, PoolSettings, embedded
+from mqp_jobs import JobStore, PoolSettings
+from mqp_jobs.tools import embedded
 
 HOST = os.environ.get("MQP_TEST_PGHOST", "127.0.0.1")
 PORT = int(os.environ.get("MQP_TEST_PGPORT", "5432"))

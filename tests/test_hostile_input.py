@@ -500,6 +500,8 @@ NOT_CALLED = {
     "default_store": "takes no argument",
     "grant_app_role": "administration, tested in test_least_privilege",
     "wait_for_pending_jobs": "blocks for its timeout; its bad timeouts are in KNOWN_ESCAPES",
+    "resolve_conninfo": "chooses a conninfo and reads no database, tested in test_config",
+    "schema_migrations": "reads the package's own files; a misnamed one is in test_queries",
 }
 
 

@@ -103,6 +103,9 @@ def test_a_built_wheel_ships_the_statement_files(tmp_path: Path) -> None:
         names = set(archive.namelist())
     for path in (ROOT / "sql").rglob("*.sql"):
         assert f"mqp_jobs/sql/{path.relative_to(ROOT / 'sql').as_posix()}" in names
+    tools_sql = ROOT / "mqp_jobs" / "tools" / "sql"
+    for path in tools_sql.rglob("*.sql"):
+        assert f"mqp_jobs/tools/sql/{path.relative_to(tools_sql).as_posix()}" in names
     assert "mqp_jobs/py.typed" in names
 
     # The loader finds them in the installed layout, away from the checkout.
@@ -113,7 +116,8 @@ def test_a_built_wheel_ships_the_statement_files(tmp_path: Path) -> None:
         [
             sys.executable,
             "-c",
-            "import mqp_jobs.queries as q; print(q.sql_dir()); print(len(q.STATEMENTS))",
+            "import mqp_jobs.queries as q; print(q.sql_dir()); print(len(q.STATEMENTS));"
+            "import mqp_jobs.tools.statements as t; print(len(t.STATEMENTS))",
         ],
         env={"PYTHONPATH": str(site)},
         cwd=tmp_path,
@@ -121,6 +125,7 @@ def test_a_built_wheel_ships_the_statement_files(tmp_path: Path) -> None:
         text=True,
         check=True,
     )
-    where, count = probe.stdout.split()
+    where, count, tools_count = probe.stdout.split()
     assert Path(where) == site / "mqp_jobs" / "sql"
     assert int(count) == len(queries.STATEMENTS)
+    assert int(tools_count) == len(list(tools_sql.rglob("*.sql")))

@@ -15,22 +15,27 @@ import signal
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from mqp_jobs import embedded, operations, report, scratch
-from mqp_jobs.clock import portal_zone
-from mqp_jobs.connection import PoolSettings, resolve_conninfo
-from mqp_jobs.errors import DatabaseUnavailable, MqpJobsError
-from mqp_jobs.execute import integer, value
-from mqp_jobs.models import CircuitJob, HamiltonianJob, QueueStats
-from mqp_jobs.queries import query
-from mqp_jobs.rules import MAX_ACTIVE_JOBS_PER_USER_PER_RESOURCE
-from mqp_jobs.store import JobStore
+from mqp_jobs import (
+    MAX_ACTIVE_JOBS_PER_USER_PER_RESOURCE,
+    CircuitJob,
+    DatabaseUnavailable,
+    HamiltonianJob,
+    JobStore,
+    MqpJobsError,
+    PoolSettings,
+    QueueStats,
+    resolve_conninfo,
+)
+from mqp_jobs.tools import embedded, scratch
+from mqp_jobs.tools.db import integer, value
+from mqp_jobs.tools.statements import query
 
 _MAX_WAITING = query("max_waiting_in_a_group")
 _CLAIMS_PER_JOB = query("demo_claims_per_job")
@@ -337,15 +342,31 @@ class DemoSummary:
         return "\n".join(
             [
                 "",
-                report.table(("final status", "circuit", "hamiltonian"), rows),
+                _table(("final status", "circuit", "hamiltonian"), rows),
                 "",
-                report.table(("", "value"), figures),
+                _table(("", "value"), figures),
                 "",
                 "schedulers: " + "; ".join(self.schedulers),
                 "runner outcomes: "
                 + ", ".join(f"{k} {v}" for k, v in sorted(self.outcomes.items())),
             ]
         )
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """Columns padded to their widest cell; numbers right-aligned."""
+    cells = [[str(c) for c in header], *[[str(c) for c in r] for r in rows]]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    numeric = [all(isinstance(r[i], (int, float)) for r in rows) for i in range(len(header))]
+
+    def line(row: Sequence[str]) -> str:
+        return "  ".join(
+            cell.rjust(width) if numeric[i] else cell.ljust(width)
+            for i, (cell, width) in enumerate(zip(row, widths, strict=True))
+        ).rstrip()
+
+    rule = "  ".join("-" * width for width in widths)
+    return "\n".join([line(cells[0]), rule, *(line(row) for row in cells[1:])])
 
 
 def _collect(results: Any, count: int, within: float = 30.0) -> list[Any]:
@@ -440,8 +461,8 @@ def run(
         samples: list[Sample] = []
         try:
             while True:
-                with store.connection() as conn:  # one connection for both readings
-                    stats_now = operations.queue_stats(conn)
+                stats_now = store.queue_stats()
+                with store.connection() as conn:
                     waiting_now = integer(conn, _MAX_WAITING, {})
                 most_waiting = max(most_waiting, waiting_now)
                 submitted = sum(c.jobs for c in stats_now.counts)
@@ -490,11 +511,7 @@ def run(
                 integer(
                     conn,
                     _RELEASED,
-                    {
-                        "resource": MAINTENANCE_RESOURCE,
-                        "ended_at": ended_at,
-                        "zone": portal_zone(),
-                    },
+                    {"resource": MAINTENANCE_RESOURCE, "ended_at": ended_at},
                 )
                 if isinstance(ended_at, datetime)
                 else 0

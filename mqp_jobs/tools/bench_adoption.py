@@ -17,14 +17,13 @@ from typing import TYPE_CHECKING, Any, LiteralString
 
 import psycopg
 
-from mqp_jobs import scratch
-from mqp_jobs.errors import MigrationError
-from mqp_jobs.execute import column, rows, value
-from mqp_jobs.migrations import migrate, migrations
-from mqp_jobs.queries import query
+from mqp_jobs import MigrationError, migrate, schema_migrations
+from mqp_jobs.tools import scratch
+from mqp_jobs.tools.db import column, rows, value
+from mqp_jobs.tools.statements import query
 
 if TYPE_CHECKING:
-    from mqp_jobs.bench import Context
+    from mqp_jobs.tools.bench import Context
 
 _SEED_PORTAL = query("bench_adoption_seed_portal")
 _SEED_FINISHED = query("bench_adoption_seed_finished_jobs")
@@ -37,8 +36,8 @@ _SIZE = query("bench_adoption_size")
 _ADOPTED = query("bench_adoption_adopted")
 _INSERT = query("bench_adoption_portal_insert")
 _SCHEDULE = query("bench_adoption_portal_schedule")
-_VERSION_TABLE_EXISTS = query("schema_version_exists")
-_APPLIED = query("applied_migrations")
+_VERSION_TABLE_EXISTS = query("bench_adoption_version_table_exists")
+_APPLIED = query("bench_adoption_applied_versions")
 _BLOCKED = query("bench_adoption_blocked_writes")
 
 SPAWN = multiprocessing.get_context("spawn")
@@ -113,7 +112,7 @@ def create_portal_tables(conninfo: str) -> None:
     """The portal's tables and their indexes, as its ORM creates them: the DDL of migrations
     0001 and 0002, not recorded as migrations, so that ``migrate`` finds them and adopts them
     as it would on the portal's database."""
-    portal_tables, portal_indexes = migrations()[:2]
+    portal_tables, portal_indexes = schema_migrations()[:2]
     with psycopg.connect(conninfo, autocommit=True) as conn:
         conn.execute(portal_tables.statements()[0])  # package source, as migrate runs it
         for statement in portal_indexes.statements():
@@ -350,7 +349,7 @@ def _step_windows(run: Run, start: float, end: float) -> dict[str, tuple[float, 
     """Each migration's name and the time window it ran in, as the poller saw them."""
     windows: dict[str, tuple[float, float]] = {}
     opened = start
-    for migration in migrations():
+    for migration in schema_migrations():
         closed = run.steps.get(migration.version)
         if closed is None and migration.version in run.applied:
             closed = end  # recorded after the poller's last look
@@ -454,7 +453,7 @@ def report(ctx: Context, size: PortalSize, run: Run) -> list[str]:
     problems = []
     if run.failure:
         problems.append(f"migrate failed: {run.failure}")
-    elif run.applied != [m.version for m in migrations()]:
+    elif run.applied != [m.version for m in schema_migrations()]:
         problems.append(f"migrate applied {run.applied}, not every migration")
     inserted_ok = sum(1 for s in inserts if not s.error)
     scheduled_ok = sum(1 for s in done if s.kind == "UPDATE" and not s.error)

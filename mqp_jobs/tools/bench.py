@@ -17,11 +17,10 @@ from typing import Any
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
-from mqp_jobs import bench_adoption, bench_pgqueuer, scratch
-from mqp_jobs.connection import PoolSettings, resolve_conninfo
-from mqp_jobs.execute import integer
-from mqp_jobs.queries import query
-from mqp_jobs.store import JobStore
+from mqp_jobs import JobStore, PoolSettings, resolve_conninfo
+from mqp_jobs.tools import bench_adoption, bench_pgqueuer, scratch
+from mqp_jobs.tools.db import integer
+from mqp_jobs.tools.statements import query
 
 _SEED_PORTAL = query("bench_seed_portal")
 _SEED_JOBS = query("bench_seed_jobs")
@@ -38,7 +37,7 @@ _MAX_WAITING = query("max_waiting_in_a_group")
 
 RESOURCES = ["qpu-a", "qpu-b"]
 CIRCUIT = "OPENQASM 2.0; qreg q[2]; creg c[2]; h q[0]; cx q[0],q[1]; measure q -> c;"
-from mqp_jobs.bench_scenarios import SCENARIOS  # noqa: E402
+from mqp_jobs.tools.bench_scenarios import SCENARIOS  # noqa: E402
 
 SPAWN = multiprocessing.get_context("spawn")
 

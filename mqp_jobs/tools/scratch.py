@@ -10,12 +10,11 @@ from contextlib import contextmanager
 
 import psycopg
 from psycopg import sql
-from psycopg.conninfo import make_conninfo
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from mqp_jobs.connection import resolve_conninfo, unavailable
-from mqp_jobs.execute import column
-from mqp_jobs.migrations import migrate
-from mqp_jobs.queries import query
+from mqp_jobs import DatabaseUnavailable, migrate, resolve_conninfo
+from mqp_jobs.tools.db import column
+from mqp_jobs.tools.statements import query
 
 _CREATE = sql.SQL(query("create_database"))
 _ORPHANS = query("scratch_orphans")
@@ -27,7 +26,16 @@ def _admin(server: str) -> psycopg.Connection[tuple[object, ...]]:
     try:
         return psycopg.connect(server, autocommit=True, connect_timeout=10)
     except psycopg.OperationalError as exc:
-        raise unavailable(server, exc) from None
+        detail = " ".join(str(exc).split()) or type(exc).__name__
+        raise DatabaseUnavailable(
+            f"cannot reach PostgreSQL at {_shown(server)}: {detail}"
+        ) from None
+
+
+def _shown(server: str) -> str:
+    """The conninfo without its password, or what libpq falls back to when it is empty."""
+    given = {k: v for k, v in conninfo_to_dict(server).items() if k != "password"}
+    return make_conninfo("", **given) or "libpq's defaults ($PGHOST, $PGPORT, ...)"
 
 
 def probe_server(server: str) -> None:
