@@ -302,7 +302,7 @@ class World:
 def world(api: None, store: JobStore, portal: Portal) -> World:
     alice = [submit(store, portal, shots=n + 1) for n in range(5)]
     bob = [submit(store, portal, by=portal.bob, target_spec=portal.sim_target) for _ in range(2)]
-    claimed = store.fetch_all_pending_jobs(limit=3)
+    claimed = store.claim_jobs(limit=3)
     store.complete_job_with_result(claimed[0].id, "result", portal.qpu, "executed")
     store.cancel_job(alice[-1].id, "not needed")
     hamiltonian = [submit_hamiltonian(store, portal).id for _ in range(3)]
@@ -676,7 +676,7 @@ def test_requeue_after_longer_than_any_job_waited_requeues_nothing(
     api: None, store: JobStore, portal: Portal, db: psycopg.Connection, older_than: timedelta
 ) -> None:
     submit(store, portal)
-    [claimed] = store.fetch_all_pending_jobs()
+    [claimed] = store.claim_jobs()
     db.execute(
         "UPDATE circuit_job SET timestamp_scheduled = timestamp_scheduled - interval '1 day'"
     )
