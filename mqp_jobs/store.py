@@ -352,9 +352,11 @@ class JobStore:
 
         ``queued``: while the target's resource is in maintenance, claims keep the job back
         until it has waited MAX_QUEUING_TIME (the hold rule), and a cancel that reports the
-        resource down puts it back in line instead of cancelling it. Raises InvalidJob for malformed fields, UnknownOwner,
-        UnknownBudget, UnknownTargetSpec for names that do not exist, and BudgetNotAllowed if
-        the owner may not charge the budget; nothing is stored then.
+        resource down puts it back in line instead of cancelling it.
+
+        Raises InvalidJob for malformed fields; UnknownOwner, UnknownBudget, UnknownTargetSpec
+        for names that do not exist; BudgetNotAllowed if the owner may not charge the budget.
+        Nothing is stored then.
         """
         with self.connection(autocommit=True) as conn:  # one guarded INSERT
             return submit.create_job(
