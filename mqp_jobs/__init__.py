@@ -7,6 +7,7 @@ from mqp_jobs import jobs
 from mqp_jobs.api import (
     cancel_hamiltonian_job,
     cancel_job,
+    claim_jobs,
     close,
     complete_hamiltonian_job_with_result,
     complete_hamiltonian_jobs_with_results,
@@ -49,6 +50,7 @@ from mqp_jobs.api import (
     update_hybrid_job,
     wait_for_pending_jobs,
 )
+from mqp_jobs.claims import ClaimFilter
 from mqp_jobs.connection import PoolSettings, resolve_conninfo
 from mqp_jobs.errors import (
     BudgetNotAllowed,
@@ -69,6 +71,7 @@ from mqp_jobs.errors import (
     SchemaMissing,
     ServerError,
     StaleAttempt,
+    StoreNotOpen,
     UnknownBudget,
     UnknownOwner,
     UnknownResource,
@@ -79,9 +82,12 @@ from mqp_jobs.migrations import grant_app_role
 from mqp_jobs.migrations import migrations as schema_migrations
 from mqp_jobs.models import (
     CircuitJob,
+    DashboardPage,
     HamiltonianJob,
+    JobCompletion,
     JobEvent,
     JobStatus,
+    NewCircuitJob,
     QueueStats,
     RequeuedJobs,
     StatusCount,
@@ -94,8 +100,10 @@ __all__ = [
     "MAX_QUEUING_TIME",
     "BudgetNotAllowed",
     "CircuitJob",
+    "ClaimFilter",
     "CommitOutcomeUnknown",
     "Conflict",
+    "DashboardPage",
     "DatabaseUnavailable",
     "HamiltonianJob",
     "InternalError",
@@ -103,12 +111,14 @@ __all__ = [
     "InvalidJob",
     "InvalidQuery",
     "InvalidTransition",
+    "JobCompletion",
     "JobEvent",
     "JobNotFound",
     "JobStatus",
     "JobStore",
     "MigrationError",
     "MqpJobsError",
+    "NewCircuitJob",
     "OperationTimedOut",
     "PoolExhausted",
     "PoolSettings",
@@ -119,6 +129,7 @@ __all__ = [
     "ServerError",
     "StaleAttempt",
     "StatusCount",
+    "StoreNotOpen",
     "UnknownBudget",
     "UnknownOwner",
     "UnknownResource",
@@ -126,6 +137,7 @@ __all__ = [
     "ValueTooLarge",
     "cancel_hamiltonian_job",
     "cancel_job",
+    "claim_jobs",
     "close",
     "complete_hamiltonian_job_with_result",
     "complete_hamiltonian_jobs_with_results",

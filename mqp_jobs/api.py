@@ -1,25 +1,35 @@
-"""The module-level functions of the old job module, over a default store.
+"""The module-level functions of the old job module: ``JobStore``'s methods, bound to a
+default store.
 
-The default store is built on first use from $MQP_DATABASE_URL (or libpq's own defaults);
-``configure`` points it elsewhere or at a caller's pool.
+The default store is built from $MQP_DATABASE_URL (or libpq's own defaults) and opened on
+first use; ``configure`` points it elsewhere or at a caller's pool. Each function here that is
+a ``JobStore`` method is made by ``_bound`` from the method itself, so the two cannot differ
+in signature, documentation or behaviour. Written out here are only what is not a store method:
+the default store's life, ``migrate``, the two calls in a caller's transaction, and the old
+module's six claim spellings, each a filter for ``claim_jobs``.
 """
 
 from __future__ import annotations
 
 import atexit
+import inspect
 import threading
-from collections.abc import Iterable, Mapping
-from datetime import timedelta
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Concatenate, ParamSpec, TypeVar
 
 from psycopg_pool import ConnectionPool
 
 from mqp_jobs import claims, migrations
+from mqp_jobs import validation as check
+from mqp_jobs.claims import ClaimFilter
 from mqp_jobs.connection import PoolSettings
 from mqp_jobs.errors import InvalidArgument
 from mqp_jobs.execute import Conn
-from mqp_jobs.models import CircuitJob, HamiltonianJob, JobEvent, QueueStats, RequeuedJobs
+from mqp_jobs.models import CircuitJob
 from mqp_jobs.store import JobStore
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 _lock = threading.Lock()
 _default: JobStore | None = None
@@ -39,11 +49,12 @@ def configure(
     """Point the module-level functions at ``conninfo`` or at ``pool``; returns the new store.
 
     A pool this package opened before is closed; a caller's pool is left open. Nothing
-    connects until the first call that needs the database. Times are in seconds; unset ones
-    take PoolSettings' defaults. The sizes and session timeouts apply to the package's own
-    pool: with a caller's ``pool`` they are refused (InvalidArgument) rather than ignored,
-    since the caller's pool configures its own connections (``connect_timeout`` is kept: it
-    bounds how long a call waits for one of them).
+    connects until the first call, which opens the store (also a call on the returned store:
+    it opens itself, as the default store, and again after ``close()``). Times are
+    in seconds; unset ones take PoolSettings' defaults. The sizes and session timeouts apply
+    to the package's own pool: with a caller's ``pool`` they are refused (InvalidArgument)
+    rather than ignored, since the caller's pool configures its own connections
+    (``connect_timeout`` is kept: it bounds how long a call waits for one of them).
     """
     global _default
     given = {
@@ -62,7 +73,7 @@ def configure(
             "itself (its connections' session settings and sizes)"
         )
     settings = PoolSettings(**chosen)  # type: ignore[arg-type]
-    store = JobStore(conninfo, pool=pool, settings=settings)
+    store = JobStore(conninfo, pool=pool, settings=settings)._open_on_first_use()
     with _lock:
         previous, _default = _default, store
     if previous is not None:
@@ -71,16 +82,21 @@ def configure(
 
 
 def default_store() -> JobStore:
-    """The store behind the module-level functions, built from the environment on first use."""
+    """The store behind the module-level functions, open.
+
+    Built from the environment on first use (or by ``configure``), and opened when it is not
+    open: on first use, and again after ``close()``. DatabaseUnavailable if it cannot connect.
+    """
     global _default
     with _lock:
         if _default is None:
-            _default = JobStore()
-        return _default
+            _default = JobStore()._open_on_first_use()
+        store = _default
+    return store.open()
 
 
 def close() -> None:
-    """Close the default store's pool; the next call opens a new one."""
+    """Close the default store; the next module-level call opens it again."""
     with _lock:
         store = _default
     if store is not None:
@@ -93,277 +109,176 @@ atexit.register(close)
 def migrate(conninfo: str | None = None) -> list[int]:
     """Create or upgrade the schema; returns the versions applied now (none if up to date).
 
-    Without ``conninfo``: the configured database, else $MQP_DATABASE_URL, else libpq's defaults.
+    Idempotent, and safe to run from two processes at once. Without ``conninfo``: the
+    configured database, else $MQP_DATABASE_URL, else libpq's defaults.
     """
     if conninfo is None and _default is not None:
         conninfo = _default.conninfo
     return migrations.migrate(conninfo)
 
 
-def create_user(identity: str) -> None:
-    """A user (the portal's other columns get neutral defaults); a no-op if it exists."""
-    default_store().create_user(identity)
+def _bound(method: Callable[Concatenate[JobStore, P], R]) -> Callable[P, R]:
+    """``method`` as a module-level function that calls it on the default store.
 
+    The function has the method's name, documentation and signature (without ``self``), so
+    that ``help()`` and ``inspect.signature`` show the real parameters. The method is looked
+    up on the store at each call, so a store instrumented by ``metrics.instrument`` is
+    measured through the module-level functions too.
+    """
+    name = method.__name__
 
-def create_budget(name: str, owner: str, members: Iterable[str] = ()) -> None:
-    """A budget of ``owner``; ``members`` may charge it too. BudgetNotAllowed for another
-    owner's."""
-    default_store().create_budget(name, owner, members)
+    def call(*args: P.args, **kwargs: P.kwargs) -> R:
+        on_store: Callable[P, R] = getattr(default_store(), name)
+        return on_store(*args, **kwargs)
 
-
-def create_user_group(name: str, owner: str, members: Iterable[str] = ()) -> None:
-    """A user group of ``owner`` with ``members``; BudgetNotAllowed if another owns it."""
-    default_store().create_user_group(name, owner, members)
-
-
-def link_user_group_to_budget(user_group: str, budget: str) -> None:
-    """Let the members of ``user_group`` charge ``budget``."""
-    default_store().link_user_group_to_budget(user_group, budget)
-
-
-def create_resource(name: str, maintenance: bool = False) -> None:
-    """A resource, in maintenance or not; a no-op if it exists."""
-    default_store().create_resource(name, maintenance)
-
-
-def set_resource_maintenance(name: str, maintenance: bool) -> None:
-    """Put a resource in or out of maintenance; UnknownResource if it does not exist."""
-    default_store().set_resource_maintenance(name, maintenance)
-
-
-def create_target_spec(name: str, resource_name: str | None) -> None:
-    """A target specification on ``resource_name`` (None or '' for a technology only)."""
-    default_store().create_target_spec(name, resource_name)
-
-
-def create_job(
-    shots: int,
-    circuit: str,
-    owner: str,
-    budget: str,
-    target_spec: str,
-    circuit_format: str,
-    no_modify: bool = False,
-    queued: bool = False,
-) -> CircuitJob:
-    """Submit a circuit job (PENDING); typed errors for unknown names or a budget not allowed."""
-    return default_store().create_job(
-        shots, circuit, owner, budget, target_spec, circuit_format, no_modify, queued
+    signature = inspect.signature(method)
+    call.__name__ = name
+    call.__qualname__ = name
+    call.__doc__ = method.__doc__
+    call.__module__ = __name__
+    call.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=list(signature.parameters.values())[1:]
     )
+    return call
 
 
-def create_jobs(jobs: Iterable[Mapping[str, object]]) -> list[CircuitJob]:
-    """Many circuit jobs (mappings of create_job's arguments) in one statement: all or none."""
-    return default_store().create_jobs(jobs)
+# Reference data
+create_user = _bound(JobStore.create_user)
+create_budget = _bound(JobStore.create_budget)
+create_user_group = _bound(JobStore.create_user_group)
+link_user_group_to_budget = _bound(JobStore.link_user_group_to_budget)
+create_resource = _bound(JobStore.create_resource)
+set_resource_maintenance = _bound(JobStore.set_resource_maintenance)
+create_target_spec = _bound(JobStore.create_target_spec)
+
+# Submitting
+create_job = _bound(JobStore.create_job)
+create_jobs = _bound(JobStore.create_jobs)
+create_hamiltonian_job = _bound(JobStore.create_hamiltonian_job)
+
+# Claims
+claim_jobs = _bound(JobStore.claim_jobs)
+fetch_all_pending_hamiltonian_jobs = _bound(JobStore.fetch_all_pending_hamiltonian_jobs)
+
+# After a claim
+complete_job_with_result = _bound(JobStore.complete_job_with_result)
+complete_hamiltonian_job_with_result = _bound(JobStore.complete_hamiltonian_job_with_result)
+complete_jobs_with_results = _bound(JobStore.complete_jobs_with_results)
+complete_hamiltonian_jobs_with_results = _bound(JobStore.complete_hamiltonian_jobs_with_results)
+cancel_job = _bound(JobStore.cancel_job)
+cancel_hamiltonian_job = _bound(JobStore.cancel_hamiltonian_job)
+fail_job = _bound(JobStore.fail_job)
+fail_hamiltonian_job = _bound(JobStore.fail_hamiltonian_job)
+update_hybrid_job = _bound(JobStore.update_hybrid_job)
+
+# Keeping the queue healthy
+requeue_stale_jobs = _bound(JobStore.requeue_stale_jobs)
+queue_stats = _bound(JobStore.queue_stats)
+wait_for_pending_jobs = _bound(JobStore.wait_for_pending_jobs)
+
+# Reads
+fetch_by_identity = _bound(JobStore.fetch_by_identity)
+fetch_by_identity_pages = _bound(JobStore.fetch_by_identity_pages)
+fetch_hamiltonian_job_by_identity = _bound(JobStore.fetch_hamiltonian_job_by_identity)
+fetch_hamiltonian_job_by_task_id = _bound(JobStore.fetch_hamiltonian_job_by_task_id)
+fetch_result_by_job_id_and_identity = _bound(JobStore.fetch_result_by_job_id_and_identity)
+job_history = _bound(JobStore.job_history)
+fetch_all_waiting_jobs = _bound(JobStore.fetch_all_waiting_jobs)
+fetch_all_waiting_hamiltonian_jobs = _bound(JobStore.fetch_all_waiting_hamiltonian_jobs)
 
 
-def create_hamiltonian_job(
-    interaction_str: str, coefficients_str: str, owner: str, budget: str, target_spec: str
-) -> HamiltonianJob:
-    """Submit a Hamiltonian job (PENDING); the same checks as create_job."""
-    return default_store().create_hamiltonian_job(
-        interaction_str, coefficients_str, owner, budget, target_spec
-    )
+# In the caller's transaction: the caller's connection, not the default store's.
+
+
+def filter_queued_if_offline_and_fetch(qdb: Conn, jobs: Iterable[CircuitJob]) -> list[CircuitJob]:
+    """Of ``jobs``, claim those still PENDING that the hold rule and the limit allow.
+
+    Runs in the caller's open transaction on ``qdb`` (a psycopg connection), so that the
+    claim commits or rolls back with the caller's own changes; returns the claimed jobs,
+    oldest first.
+    """
+    return claims.filter_queued_if_offline_and_fetch(qdb, jobs)
+
+
+def is_within_active_job_limit(qdb: Conn, job: CircuitJob) -> bool:
+    """Whether the active-job limit lets ``job`` move to WAITING now.
+
+    Runs in the caller's transaction on ``qdb``: the job's (owner, target) group stays
+    locked until that transaction ends, so the answer holds while the caller acts on it.
+    """
+    return claims.is_within_active_job_limit(qdb, job)
+
+
+# The old module's claims: one filter each for claim_jobs. The arguments are checked under
+# their old names, so that an error names the argument the caller passed.
 
 
 def fetch_all_pending_jobs(*, limit: int | None = None) -> list[CircuitJob]:
-    """Claim eligible PENDING circuit jobs (FIFO, hold rule, active-job limit) as WAITING."""
-    return default_store().fetch_all_pending_jobs(limit=limit)
+    """Claim eligible PENDING circuit jobs (FIFO, hold rule, active-job limit) as WAITING.
+
+    ``claim_jobs()`` on the default store.
+    """
+    return default_store().claim_jobs(limit=limit)
 
 
 def fetch_all_pending_jobs_from_users(
     userids: Iterable[str], *, limit: int | None = None
 ) -> list[CircuitJob]:
-    """Claim as fetch_all_pending_jobs, only jobs of ``userids``."""
-    return default_store().fetch_all_pending_jobs_from_users(userids, limit=limit)
+    """Claim as fetch_all_pending_jobs, only jobs of ``userids``.
+
+    ``claim_jobs(ClaimFilter(users=userids))`` on the default store.
+    """
+    where = ClaimFilter(users=check.names(userids, "userids"))
+    return default_store().claim_jobs(where, limit=limit)
 
 
 def fetch_all_pending_jobs_for_resource_from_users(
     resource: str, userids: Iterable[str], *, limit: int | None = None
 ) -> list[CircuitJob]:
-    """Claim jobs on ``resource`` of ``userids``."""
-    return default_store().fetch_all_pending_jobs_for_resource_from_users(
-        resource, userids, limit=limit
+    """Claim as fetch_all_pending_jobs, only jobs on ``resource`` of ``userids``.
+
+    ``claim_jobs(ClaimFilter(resource=resource, users=userids))`` on the default store.
+    """
+    where = ClaimFilter(
+        resource=check.text(resource, "resource"), users=check.names(userids, "userids")
     )
+    return default_store().claim_jobs(where, limit=limit)
 
 
 def fetch_all_pending_jobs_for_resource_not_from_users(
     resource: str, userids: Iterable[str], *, limit: int | None = None
 ) -> list[CircuitJob]:
-    """Claim jobs on ``resource`` not of ``userids``."""
-    return default_store().fetch_all_pending_jobs_for_resource_not_from_users(
-        resource, userids, limit=limit
+    """Claim as fetch_all_pending_jobs, only jobs on ``resource`` not of ``userids``.
+
+    ``claim_jobs(ClaimFilter(resource=resource, not_users=userids))`` on the default store.
+    """
+    where = ClaimFilter(
+        resource=check.text(resource, "resource"), not_users=check.names(userids, "userids")
     )
+    return default_store().claim_jobs(where, limit=limit)
 
 
 def fetch_all_pending_jobs_except_for_resources(
     resources: Iterable[str], *, limit: int | None = None
 ) -> list[CircuitJob]:
-    """Claim jobs not on ``resources`` (or on no resource)."""
-    return default_store().fetch_all_pending_jobs_except_for_resources(resources, limit=limit)
+    """Claim as fetch_all_pending_jobs, only jobs not on ``resources`` (or on no resource).
+
+    ``claim_jobs(ClaimFilter(not_resources=resources))`` on the default store.
+    """
+    where = ClaimFilter(not_resources=check.names(resources, "resources"))
+    return default_store().claim_jobs(where, limit=limit)
 
 
 def fetch_all_pending_jobs_except_for_resource_not_from_users(
     resource: str, userids: Iterable[str], *, limit: int | None = None
 ) -> list[CircuitJob]:
-    """Claim jobs off ``resource``, or on it if of ``userids``."""
-    return default_store().fetch_all_pending_jobs_except_for_resource_not_from_users(
-        resource, userids, limit=limit
+    """Claim as fetch_all_pending_jobs: jobs off ``resource``, and on it only of ``userids``.
+
+    ``claim_jobs(ClaimFilter(reserved_resource=resource, reserved_for=userids))`` on the
+    default store.
+    """
+    where = ClaimFilter(
+        reserved_resource=check.text(resource, "resource"),
+        reserved_for=check.names(userids, "userids"),
     )
-
-
-def fetch_all_pending_hamiltonian_jobs(*, limit: int | None = None) -> list[HamiltonianJob]:
-    """Claim PENDING Hamiltonian jobs (FIFO; no hold rule or limit) as WAITING."""
-    return default_store().fetch_all_pending_hamiltonian_jobs(limit=limit)
-
-
-def filter_queued_if_offline_and_fetch(qdb: Conn, jobs: Iterable[CircuitJob]) -> list[CircuitJob]:
-    """Within the caller's open transaction on ``qdb``: of ``jobs``, move to WAITING those
-    still PENDING that the hold rule and the active-job limit allow; return them oldest first."""
-    return claims.filter_queued_if_offline_and_fetch(qdb, jobs)
-
-
-def is_within_active_job_limit(qdb: Conn, job: CircuitJob) -> bool:
-    """Within the caller's transaction on ``qdb``: whether the active-job limit lets ``job``
-    move to WAITING now (its group stays locked until that transaction ends)."""
-    return claims.is_within_active_job_limit(qdb, job)
-
-
-def complete_job_with_result(
-    job_id: int,
-    result: str | None,
-    executed_resource: str,
-    executed_circuit: str | None,
-    note: str | None = "",
-    *,
-    attempt: int | None = None,
-) -> None:
-    """WAITING -> COMPLETED with the result; ``attempt`` fences a stale runner off."""
-    default_store().complete_job_with_result(
-        job_id, result, executed_resource, executed_circuit, note, attempt=attempt
-    )
-
-
-def complete_hamiltonian_job_with_result(
-    job_id: int,
-    result: str | None,
-    executed_resource: str,
-    executed_circuit: str | None,
-    note: str | None = "",
-    *,
-    attempt: int | None = None,
-) -> None:
-    """As complete_job_with_result, for a Hamiltonian job."""
-    default_store().complete_hamiltonian_job_with_result(
-        job_id, result, executed_resource, executed_circuit, note, attempt=attempt
-    )
-
-
-def complete_jobs_with_results(completions: Iterable[Mapping[str, object]]) -> None:
-    """Complete many WAITING circuit jobs in one statement: all, or none on any refusal."""
-    default_store().complete_jobs_with_results(completions)
-
-
-def complete_hamiltonian_jobs_with_results(completions: Iterable[Mapping[str, object]]) -> None:
-    """Complete many WAITING Hamiltonian jobs in one statement: all, or none on any refusal."""
-    default_store().complete_hamiltonian_jobs_with_results(completions)
-
-
-def cancel_job(job_id: int, note: str | None, *, attempt: int | None = None) -> None:
-    """Cancel a PENDING/WAITING circuit job, or requeue a queued one whose resource is down."""
-    default_store().cancel_job(job_id, note, attempt=attempt)
-
-
-def cancel_hamiltonian_job(job_id: int, note: str | None, *, attempt: int | None = None) -> None:
-    """Cancel a PENDING/WAITING Hamiltonian job (never requeued)."""
-    default_store().cancel_hamiltonian_job(job_id, note, attempt=attempt)
-
-
-def fail_job(job_id: int, note: str | None, *, attempt: int | None = None) -> None:
-    """WAITING -> FAILED: the runner gave up; ``attempt`` as for the completions."""
-    default_store().fail_job(job_id, note, attempt=attempt)
-
-
-def fail_hamiltonian_job(job_id: int, note: str | None, *, attempt: int | None = None) -> None:
-    """As fail_job, for a Hamiltonian job."""
-    default_store().fail_hamiltonian_job(job_id, note, attempt=attempt)
-
-
-def update_hybrid_job(
-    job_id: int,
-    epochs: int,
-    params: str | None,
-    parametric_circuit: str | None,
-    note: str | None,
-    *,
-    attempt: int | None = None,
-) -> None:
-    """Store one epoch (epochs, params, parametric circuit, note) of a hybrid Hamiltonian job."""
-    default_store().update_hybrid_job(
-        job_id, epochs, params, parametric_circuit, note, attempt=attempt
-    )
-
-
-def job_history(job_id: int | str, kind: str = "circuit") -> list[JobEvent]:
-    """What happened to a job: its status changes from the event log, oldest first."""
-    return default_store().job_history(job_id, kind)
-
-
-def requeue_stale_jobs(older_than: timedelta) -> RequeuedJobs:
-    """Jobs WAITING for longer than ``older_than`` (their runner died) go back to PENDING."""
-    return default_store().requeue_stale_jobs(older_than)
-
-
-def queue_stats() -> QueueStats:
-    """Counts by kind, status and resource, the oldest pending job's age, held jobs."""
-    return default_store().queue_stats()
-
-
-def wait_for_pending_jobs(timeout: float) -> bool:
-    """Block until a job is submitted (True) or ``timeout`` seconds pass (False)."""
-    return default_store().wait_for_pending_jobs(timeout)
-
-
-def fetch_by_identity(identity: str) -> list[CircuitJob]:
-    """Every circuit job of ``identity``, by id; [] for an unknown identity."""
-    return default_store().fetch_by_identity(identity)
-
-
-def fetch_by_identity_pages(
-    identity: str,
-    page: int,
-    jobs_per_page: int,
-    order: str,
-    order_by: str | None,
-    filter_query: str | None,
-) -> dict[str, Any]:
-    """One dashboard page: ``{"jobs": [...], "totaljob_nr": n}``; see the README for the
-    arguments."""
-    return default_store().fetch_by_identity_pages(
-        identity, page, jobs_per_page, order, order_by, filter_query
-    )
-
-
-def fetch_hamiltonian_job_by_identity(identity: str) -> list[HamiltonianJob]:
-    """Every Hamiltonian job of ``identity``, by id."""
-    return default_store().fetch_hamiltonian_job_by_identity(identity)
-
-
-def fetch_hamiltonian_job_by_task_id(task_id: int | str) -> list[HamiltonianJob]:
-    """The Hamiltonian job with this id, as a list of zero or one."""
-    return default_store().fetch_hamiltonian_job_by_task_id(task_id)
-
-
-def fetch_result_by_job_id_and_identity(job_id: int | str, identity: str) -> CircuitJob | None:
-    """The circuit job with this id if ``identity`` owns it, else None."""
-    return default_store().fetch_result_by_job_id_and_identity(job_id, identity)
-
-
-def fetch_all_waiting_jobs() -> list[CircuitJob]:
-    """Every WAITING circuit job, by id."""
-    return default_store().fetch_all_waiting_jobs()
-
-
-def fetch_all_waiting_hamiltonian_jobs() -> list[HamiltonianJob]:
-    """Every WAITING Hamiltonian job, by id."""
-    return default_store().fetch_all_waiting_hamiltonian_jobs()
+    return default_store().claim_jobs(where, limit=limit)

@@ -9,9 +9,9 @@ the same group, so neither can push a group past the limit, and a job is moved b
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import psycopg
 from psycopg.rows import class_row
@@ -38,43 +38,45 @@ _SHADOWING_TEMP_TABLES = query("shadowing_temp_tables")
 
 @dataclass(frozen=True)
 class ClaimFilter:
-    """Which PENDING circuit jobs a claim considers; None means no restriction of that kind."""
+    """Which PENDING circuit jobs a claim considers: every field that is set must hold.
 
-    owners: list[str] | None = None
-    excluded_owners: list[str] | None = None
+    A field left None restricts nothing. The lists are checked and kept as tuples when the
+    filter is made, so a bad filter is refused (InvalidArgument) before any claim runs.
+
+    Attributes:
+        users: only jobs of these owners (an empty list: no job at all).
+        not_users: no job of these owners.
+        resource: only jobs whose target is on this resource.
+        not_resources: no job whose target is on one of these resources (jobs of a target on
+            no resource stay in).
+        reserved_resource: on this resource, only the jobs of ``reserved_for``; jobs elsewhere
+            are not affected. Given together with ``reserved_for``.
+        reserved_for: the owners whose jobs may go on ``reserved_resource``.
+    """
+
+    users: Sequence[str] | None = None
+    not_users: Sequence[str] | None = None
     resource: str | None = None
-    excluded_resources: list[str] | None = None
+    not_resources: Sequence[str] | None = None
     reserved_resource: str | None = None
-    reserved_for: list[str] | None = None
-    job_ids: list[int] | None = None
+    reserved_for: Sequence[str] | None = None
 
-    @staticmethod
-    def from_users(userids: Iterable[str]) -> ClaimFilter:
-        return ClaimFilter(owners=check.names(userids, "userids"))
+    def __post_init__(self) -> None:
+        for name in ("users", "not_users", "not_resources", "reserved_for"):
+            given = getattr(self, name)
+            if given is not None:
+                object.__setattr__(self, name, tuple(check.names(given, name)))
+        for name in ("resource", "reserved_resource"):
+            given = getattr(self, name)
+            if given is not None:
+                check.text(given, name)
+        if (self.reserved_resource is None) != (self.reserved_for is None):
+            raise InvalidArgument("reserved_resource and reserved_for go together: give both")
 
-    @staticmethod
-    def for_resource_from_users(resource: str, userids: Iterable[str]) -> ClaimFilter:
-        return ClaimFilter(
-            resource=check.text(resource, "resource"), owners=check.names(userids, "userids")
-        )
 
-    @staticmethod
-    def for_resource_not_from_users(resource: str, userids: Iterable[str]) -> ClaimFilter:
-        return ClaimFilter(
-            resource=check.text(resource, "resource"),
-            excluded_owners=check.names(userids, "userids"),
-        )
-
-    @staticmethod
-    def except_for_resources(resources: Iterable[str]) -> ClaimFilter:
-        return ClaimFilter(excluded_resources=check.names(resources, "resources"))
-
-    @staticmethod
-    def except_for_resource_not_from_users(resource: str, userids: Iterable[str]) -> ClaimFilter:
-        return ClaimFilter(
-            reserved_resource=check.text(resource, "resource"),
-            reserved_for=check.names(userids, "userids"),
-        )
+def _listed(names: Sequence[str] | None) -> list[str] | None:
+    """A tuple of the filter as the list psycopg sends as an array."""
+    return None if names is None else list(names)
 
 
 def _limit(limit: object) -> int | None:
@@ -83,25 +85,37 @@ def _limit(limit: object) -> int | None:
 
 def claim_circuit_jobs(
     conn: Conn,
-    where: ClaimFilter = ClaimFilter(),
+    where: ClaimFilter | None = None,
     limit: int | None = None,
     *,
+    job_ids: list[int] | None = None,
     own_connection: bool = False,
 ) -> list[CircuitJob]:
     """Move eligible PENDING circuit jobs to WAITING; return them oldest first.
 
     Runs in the caller's transaction (a new one on an autocommit connection), which must be
     READ COMMITTED: the second statement needs a snapshot newer than the locks the first took.
-    ``own_connection``: the package's pooled connection, whose level is pinned, so not asked.
+    ``job_ids``: only these jobs (filter_queued_if_offline_and_fetch; never with a limit, whose
+    wider reading by groups does not look at the ids). ``own_connection``: the package's pooled
+    connection, whose level is pinned, so not asked.
     """
+    if where is not None and not isinstance(where, ClaimFilter):
+        raise InvalidArgument(f"filter must be a ClaimFilter or None, not {type(where).__name__}")
+    where = where or ClaimFilter()
     most = _limit(limit)
-    if most == 0 or where.owners == [] or where.job_ids == []:
+    if most == 0 or where.users == () or job_ids == []:
         return []
     with transaction(conn):
         if not own_connection:
             _require_read_committed(conn)
         params = {
-            **asdict(where),
+            "owners": _listed(where.users),
+            "excluded_owners": _listed(where.not_users),
+            "resource": where.resource,
+            "excluded_resources": _listed(where.not_resources),
+            "reserved_resource": where.reserved_resource,
+            "reserved_for": _listed(where.reserved_for),
+            "job_ids": job_ids,
             "limit": most,
             "max_active": MAX_ACTIVE_JOBS_PER_USER_PER_RESOURCE,
             "max_queuing_time": MAX_QUEUING_TIME,
@@ -211,7 +225,7 @@ def filter_queued_if_offline_and_fetch(conn: Conn, jobs: Iterable[object]) -> li
     _require_connection(conn)
     ids = _job_ids(jobs)
     with _callers_errors(conn):
-        return claim_circuit_jobs(conn, ClaimFilter(job_ids=ids))
+        return claim_circuit_jobs(conn, job_ids=ids)
 
 
 def is_within_active_job_limit(conn: Conn, job: object) -> bool:

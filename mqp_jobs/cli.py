@@ -163,8 +163,7 @@ def _serve_metrics(url: str | None, port: int, address: str) -> None:
     from mqp_jobs.connection import PoolSettings
     from mqp_jobs.store import JobStore
 
-    store = JobStore(url, settings=PoolSettings(min_size=1, max_size=2))
-    try:
+    with JobStore(url, settings=PoolSettings(min_size=1, max_size=2)) as store:
         store.queue_stats()  # a wrong URL or a missing schema: say so now, not at each scrape
         try:
             server, _ = metrics.serve(store, port, address)
@@ -176,8 +175,6 @@ def _serve_metrics(url: str | None, port: int, address: str) -> None:
             signal.pause()
         finally:
             server.shutdown()
-    finally:
-        store.close()
 
 
 def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
@@ -202,21 +199,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             from mqp_jobs import report
             from mqp_jobs.store import JobStore
 
-            store = JobStore(args.database_url)
-            try:
+            with JobStore(args.database_url) as store:
                 print(report.queue_stats(store.queue_stats()))
-            finally:
-                store.close()
         elif args.command == "history":
             from mqp_jobs import report
             from mqp_jobs.store import JobStore
 
-            store = JobStore(args.database_url)
-            try:
-                kind = "hamiltonian" if args.hamiltonian else "circuit"
+            kind = "hamiltonian" if args.hamiltonian else "circuit"
+            with JobStore(args.database_url) as store:
                 events = store.job_history(args.job_id, kind)
-            finally:
-                store.close()
             if not events:
                 print(f"no {kind} job {args.job_id} in the event log", file=sys.stderr)
                 return 1

@@ -11,6 +11,11 @@ class DatabaseUnavailable(MqpJobsError):
     """The database could not be reached; the message names the host, port and database."""
 
 
+class StoreNotOpen(MqpJobsError):
+    """A JobStore was used before ``open()`` (or ``with JobStore(...) as store:``) or after
+    ``close()``; nothing was sent to the database."""
+
+
 class CommitOutcomeUnknown(MqpJobsError):
     """The connection was lost while committing: the change may or may not have been stored.
     Read the job back before acting again (a retried completion with the same values is a

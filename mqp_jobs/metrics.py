@@ -48,12 +48,7 @@ LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
 """Seconds; a pooled call takes about a millisecond at best, a large claim round a second."""
 
 CLAIMS: dict[str, str] = {
-    "fetch_all_pending_jobs": "circuit",
-    "fetch_all_pending_jobs_from_users": "circuit",
-    "fetch_all_pending_jobs_for_resource_from_users": "circuit",
-    "fetch_all_pending_jobs_for_resource_not_from_users": "circuit",
-    "fetch_all_pending_jobs_except_for_resources": "circuit",
-    "fetch_all_pending_jobs_except_for_resource_not_from_users": "circuit",
+    "claim_jobs": "circuit",
     "fetch_all_pending_hamiltonian_jobs": "hamiltonian",
 }
 """The JobStore methods that claim jobs, and the kind of job each claims."""

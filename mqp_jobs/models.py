@@ -11,7 +11,7 @@ import enum
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, NotRequired, TypedDict, TypeVar
 
 from psycopg import Cursor
 from psycopg.rows import RowMaker
@@ -74,6 +74,7 @@ def _job_from_row(model: type[Job], row: Mapping[str, Any]) -> Job:
     """A job from its table's columns plus ``target_resource_name``; other columns a portal
     table may have are left out."""
     values = {f.name: row[f.name] for f in fields(model)}
+    values["status"] = JobStatus(values["status"])
     values["owner"] = UserRef(values["owner"])
     values["budget"] = BudgetRef(values["budget"])
     values["target_specification"] = TargetRef(
@@ -117,9 +118,11 @@ class _Serialised:
 
 @dataclass(frozen=True)
 class CircuitJob(_Serialised):
+    """A circuit job as stored; ``to_dict()`` gives the old entity's flat shape."""
+
     id: int
     note: str
-    status: str
+    status: JobStatus
     shots: int
     circuit: str
     circuit_format: str
@@ -146,9 +149,11 @@ class CircuitJob(_Serialised):
 
 @dataclass(frozen=True)
 class HamiltonianJob(_Serialised):
+    """A Hamiltonian (hybrid) job as stored; ``to_dict()`` gives the old entity's flat shape."""
+
     id: int
     note: str
-    status: str
+    status: JobStatus
     interaction_str: str
     coefficients_str: str
     no_modify: bool
@@ -178,14 +183,35 @@ HamiltonianJob.row_factory = _job_row_factory(HamiltonianJob)
 
 @dataclass(frozen=True)
 class JobEvent:
+    """One status change of a job, as the event log recorded it."""
+
     id: int
     job_kind: str
     job_id: int
-    from_status: str | None
-    to_status: str
+    from_status: JobStatus | None
+    """None for the job's submission."""
+    to_status: JobStatus
     at: datetime
     note: str
     attempt: int
+
+    row_factory: ClassVar[Callable[[Cursor[Any]], RowMaker[JobEvent]]]
+
+
+def _event_row_factory(cursor: Cursor[Any]) -> RowMaker[JobEvent]:
+    names = [column.name for column in cursor.description or ()]
+
+    def make(values: Sequence[Any]) -> JobEvent:
+        row = dict(zip(names, values, strict=True))
+        before = row["from_status"]
+        row["from_status"] = None if before is None else JobStatus(before)
+        row["to_status"] = JobStatus(row["to_status"])
+        return JobEvent(**row)
+
+    return make
+
+
+JobEvent.row_factory = _event_row_factory
 
 
 @dataclass(frozen=True)
@@ -229,3 +255,37 @@ class RequeuedJobs:
 
     circuit: list[int]
     hamiltonian: list[int]
+
+
+class DashboardPage(TypedDict):
+    """One page of a user's circuit jobs, as ``fetch_by_identity_pages`` returns it."""
+
+    jobs: list[CircuitJob]
+    """The page's jobs, in the order asked for."""
+    totaljob_nr: int
+    """How many jobs match on every page together (the dashboard's page count)."""
+
+
+class NewCircuitJob(TypedDict):
+    """One entry of ``create_jobs``: ``create_job``'s arguments by name."""
+
+    shots: int
+    circuit: str
+    owner: str
+    budget: str
+    target_spec: str
+    circuit_format: str
+    no_modify: NotRequired[bool]
+    queued: NotRequired[bool]
+
+
+class JobCompletion(TypedDict):
+    """One entry of ``complete_jobs_with_results`` (and the Hamiltonian one):
+    ``complete_job_with_result``'s arguments by name."""
+
+    job_id: int
+    executed_resource: str
+    result: NotRequired[str | None]
+    executed_circuit: NotRequired[str | None]
+    note: NotRequired[str | None]
+    attempt: NotRequired[int | None]

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import fields
-from typing import Any
 
 from psycopg import sql
 
 from mqp_jobs import validation as check
 from mqp_jobs.errors import InvalidArgument, InvalidQuery
 from mqp_jobs.execute import Conn, integer, rows
-from mqp_jobs.models import CircuitJob, HamiltonianJob, JobEvent
+from mqp_jobs.models import CircuitJob, DashboardPage, HamiltonianJob, JobEvent
 from mqp_jobs.queries import query
 
 _FETCH_BY_IDENTITY = query("fetch_by_identity")
@@ -123,7 +122,7 @@ def page_by_identity(
     order: str,
     order_by: str | None,
     filter_query: str | None,
-) -> dict[str, Any]:
+) -> DashboardPage:
     """One dashboard page: ``{"jobs": [...], "totaljob_nr": n}``, n counting every page."""
     size = check.count(
         jobs_per_page, "jobs_per_page", minimum=0, maximum=MAX_JOBS_PER_PAGE, error=InvalidQuery

@@ -98,9 +98,8 @@ def db(postgresql: psycopg.Connection) -> psycopg.Connection:
 
 @pytest.fixture
 def store(conninfo: str) -> Iterator[JobStore]:
-    job_store = JobStore(conninfo, settings=PoolSettings(min_size=1, max_size=4))
-    yield job_store
-    job_store.close()
+    with JobStore(conninfo, settings=PoolSettings(min_size=1, max_size=4)) as job_store:
+        yield job_store
 
 
 @pytest.fixture

@@ -14,8 +14,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from mqp_jobs import JobStore, claims
-from mqp_jobs.claims import ClaimFilter
+from mqp_jobs import ClaimFilter, JobStore, claims
 from mqp_jobs.queries import query
 
 _STATEMENT = sql.SQL("EXPLAIN (ANALYZE, FORMAT JSON) ") + sql.SQL(query("lock_claim_groups"))
@@ -154,10 +153,10 @@ def test_held_jobs_are_not_read(
 @pytest.mark.parametrize(
     "where",
     [
-        ClaimFilter.for_resource_from_users("qpu-a", [f"u{n}" for n in range(50)]),
-        ClaimFilter.for_resource_not_from_users("qpu-a", ["heavy"]),
-        ClaimFilter.except_for_resources(["qpu-b"]),
-        ClaimFilter.except_for_resource_not_from_users("qpu-b", ["u1"]),
+        ClaimFilter(resource="qpu-a", users=[f"u{n}" for n in range(50)]),
+        ClaimFilter(resource="qpu-a", not_users=["heavy"]),
+        ClaimFilter(not_resources=["qpu-b"]),
+        ClaimFilter(reserved_resource="qpu-b", reserved_for=["u1"]),
     ],
     ids=["for-resource-from-users", "for-resource-not-from-users", "except-for", "reserved"],
 )

@@ -91,13 +91,13 @@ def test_the_claim_reads_pending_jobs_through_the_partial_index(
 def test_claims_are_planned_afresh_each_time(conninfo: str) -> None:
     """A prepared claim would fall back to a generic plan after five runs, whose cost no longer
     depends on which filters are set; the claim statements are therefore never prepared."""
-    store = JobStore(conninfo, settings=PoolSettings(min_size=1, max_size=1))
+    store = JobStore(conninfo, settings=PoolSettings(min_size=1, max_size=1)).open()
     store.create_user("alice")
     store.create_budget("grant", "alice")
     store.create_target_spec("t", None)
     for _ in range(12):
         job = store.create_job(1, "c", "alice", "grant", "t", "qasm2")
-        assert [claimed.id for claimed in store.fetch_all_pending_jobs()] == [job.id]
+        assert [claimed.id for claimed in store.claim_jobs()] == [job.id]
         store.fail_job(job.id, "test")
     with store.connection() as conn:
         prepared = [s for (s,) in conn.execute("SELECT statement FROM pg_prepared_statements")]

@@ -9,10 +9,12 @@ import pytest
 from conftest import Portal
 from helpers import events, set_status, submit, submit_hamiltonian
 
+import mqp_jobs
 from mqp_jobs import (
     MAX_ACTIVE_JOBS_PER_USER_PER_RESOURCE,
     MAX_QUEUING_TIME,
     CircuitJob,
+    ClaimFilter,
     InvalidArgument,
     JobStore,
 )
@@ -28,12 +30,12 @@ def test_a_claim_moves_jobs_to_waiting_oldest_first(
     a1 = submit(store, portal)
     b1 = submit(store, portal, by=portal.bob)
     a2 = submit(store, portal, target_spec=portal.sim_target)
-    claimed = store.fetch_all_pending_jobs()
+    claimed = store.claim_jobs()
     assert ids(claimed) == [a1.id, b1.id, a2.id]
     assert all(job.status == "WAITING" and job.timestamp_scheduled for job in claimed)
     assert ids(store.fetch_all_waiting_jobs()) == [a1.id, b1.id, a2.id]
     assert events(db, "circuit", a1.id)[-1] == ("PENDING", "WAITING", "")
-    assert store.fetch_all_pending_jobs() == []
+    assert store.claim_jobs() == []
 
 
 def test_fifo_follows_submission_time_then_id(
@@ -44,7 +46,7 @@ def test_fifo_follows_submission_time_then_id(
         "UPDATE circuit_job SET timestamp_submitted = now() - interval '1 hour' WHERE id = %s",
         (third.id,),
     )
-    assert ids(store.fetch_all_pending_jobs()) == [third.id, first.id]
+    assert ids(store.claim_jobs()) == [third.id, first.id]
 
 
 def test_the_active_job_limit_counts_waiting_jobs_per_owner_and_target(
@@ -53,25 +55,25 @@ def test_the_active_job_limit_counts_waiting_jobs_per_owner_and_target(
     on_qpu = [submit(store, portal) for _ in range(5)]
     on_sim = [submit(store, portal, target_spec=portal.sim_target) for _ in range(3)]
     assert MAX_ACTIVE_JOBS_PER_USER_PER_RESOURCE == 2
-    assert ids(store.fetch_all_pending_jobs()) == [*ids(on_qpu[:2]), *ids(on_sim[:2])]
-    assert store.fetch_all_pending_jobs() == []
+    assert ids(store.claim_jobs()) == [*ids(on_qpu[:2]), *ids(on_sim[:2])]
+    assert store.claim_jobs() == []
     store.complete_job_with_result(on_qpu[0].id, "r", portal.qpu, None)
     store.cancel_job(on_sim[0].id, "not needed")
-    assert ids(store.fetch_all_pending_jobs()) == [on_qpu[2].id, on_sim[2].id]
+    assert ids(store.claim_jobs()) == [on_qpu[2].id, on_sim[2].id]
 
 
 def test_limit_takes_the_oldest_eligible_jobs(store: JobStore, portal: Portal) -> None:
     jobs = [submit(store, portal, by=user) for user in ("alice", "alice", "alice", "bob", "bob")]
-    assert ids(store.fetch_all_pending_jobs(limit=3)) == [jobs[0].id, jobs[1].id, jobs[3].id]
-    assert ids(store.fetch_all_pending_jobs(limit=3)) == [jobs[4].id]
-    assert store.fetch_all_pending_jobs(limit=0) == []
+    assert ids(store.claim_jobs(limit=3)) == [jobs[0].id, jobs[1].id, jobs[3].id]
+    assert ids(store.claim_jobs(limit=3)) == [jobs[4].id]
+    assert store.claim_jobs(limit=0) == []
 
 
 @pytest.mark.parametrize("limit", [-1, "5", 2.5, True, [1]])
 def test_a_malformed_limit_is_refused(store: JobStore, portal: Portal, limit: object) -> None:
     submit(store, portal)
     with pytest.raises(InvalidArgument):
-        store.fetch_all_pending_jobs(limit=limit)  # type: ignore[arg-type]
+        store.claim_jobs(limit=limit)  # type: ignore[arg-type]
     with pytest.raises(InvalidArgument):
         store.fetch_all_pending_hamiltonian_jobs(limit=limit)  # type: ignore[arg-type]
     assert store.fetch_all_waiting_jobs() == []
@@ -96,23 +98,21 @@ def test_queued_jobs_are_held_while_their_resource_is_in_maintenance(
     unknown_resource = submit(store, portal, queued=True, target_spec=portal.ghost_target)
     _age(db, young, MAX_QUEUING_TIME - 60)
     _age(db, old, MAX_QUEUING_TIME + 60)
-    claimed = store.fetch_all_pending_jobs()
+    claimed = store.claim_jobs()
     assert set(ids(claimed)) == {old.id, not_queued.id, no_resource.id, unknown_resource.id}
     store.set_resource_maintenance(portal.qpu, False)
-    assert set(ids(store.fetch_all_pending_jobs())) == {held.id, young.id}
+    assert set(ids(store.claim_jobs())) == {held.id, young.id}
 
 
 def test_a_resource_in_both_a_filter_and_a_hold(store: JobStore, portal: Portal) -> None:
     store.set_resource_maintenance(portal.qpu, True)
     held = submit(store, portal, queued=True)
     free = submit(store, portal, queued=False)
-    claimed = store.fetch_all_pending_jobs_for_resource_from_users(portal.qpu, [portal.alice])
+    claimed = store.claim_jobs(ClaimFilter(resource=portal.qpu, users=[portal.alice]))
     assert ids(claimed) == [free.id]
-    assert store.fetch_all_pending_jobs_except_for_resources(["other"]) == []
+    assert store.claim_jobs(ClaimFilter(not_resources=["other"])) == []
     store.set_resource_maintenance(portal.qpu, False)
-    assert ids(store.fetch_all_pending_jobs_for_resource_from_users(portal.qpu, ["alice"])) == [
-        held.id
-    ]
+    assert ids(store.claim_jobs(ClaimFilter(resource=portal.qpu, users=["alice"]))) == [held.id]
 
 
 @pytest.fixture
@@ -129,7 +129,7 @@ def mixed_queue(store: JobStore, portal: Portal) -> dict[str, int]:
 
 EVERY_JOB = ["alice/qpu", "alice/sim", "alice/ghost", "bob/qpu", "bob/sim", "bob/ghost"]
 FILTERS = [
-    # (method, args, the jobs of mixed_queue it claims)
+    # (module-level function, args, the jobs of mixed_queue it claims)
     ("fetch_all_pending_jobs_from_users", (["alice"],), ["alice/qpu", "alice/sim", "alice/ghost"]),
     ("fetch_all_pending_jobs_from_users", ([],), []),
     ("fetch_all_pending_jobs_from_users", (["nobody"],), []),
@@ -172,13 +172,18 @@ FILTERS = [
 
 @pytest.mark.parametrize(("method", "args", "expected"), FILTERS)
 def test_each_filter_claims_exactly_its_jobs(
-    store: JobStore, mixed_queue: dict[str, int], method: str, args: tuple, expected: list[str]
+    api: None,
+    store: JobStore,
+    mixed_queue: dict[str, int],
+    method: str,
+    args: tuple,
+    expected: list[str],
 ) -> None:
-    claimed = getattr(store, method)(*args)
+    claimed = getattr(mqp_jobs, method)(*args)
     wanted = sorted(mixed_queue[key] for key in expected)
     assert ids(claimed) == wanted
     rest = set(mixed_queue.values()) - set(wanted)
-    assert set(ids(store.fetch_all_pending_jobs())) == rest  # the others stayed PENDING
+    assert set(ids(store.claim_jobs())) == rest  # the others stayed PENDING
 
 
 BAD_FILTER_ARGS = [
@@ -197,18 +202,18 @@ BAD_FILTER_ARGS = [
 
 @pytest.mark.parametrize(("method", "args"), BAD_FILTER_ARGS)
 def test_malformed_filters_are_refused_and_claim_nothing(
-    store: JobStore, mixed_queue: dict[str, int], method: str, args: tuple
+    api: None, store: JobStore, mixed_queue: dict[str, int], method: str, args: tuple
 ) -> None:
     with pytest.raises(InvalidArgument):
-        getattr(store, method)(*args)
+        getattr(mqp_jobs, method)(*args)
     assert store.fetch_all_waiting_jobs() == []
 
 
 def test_hostile_filter_values_are_only_values(
     store: JobStore, mixed_queue: dict[str, int]
 ) -> None:
-    assert store.fetch_all_pending_jobs_from_users(["alice' OR '1'='1"]) == []
-    assert store.fetch_all_pending_jobs_for_resource_from_users("x' OR 1=1 --", ["alice"]) == []
+    assert store.claim_jobs(ClaimFilter(users=["alice' OR '1'='1"])) == []
+    assert store.claim_jobs(ClaimFilter(resource="x' OR 1=1 --", users=["alice"])) == []
     assert store.fetch_all_waiting_jobs() == []
 
 
@@ -220,9 +225,9 @@ def test_jobs_inserted_by_plain_sql_are_claimed_within_the_limit(
         " target_specification) SELECT 1, 'c', 'qasm2', 'bob', 'bob-grant', 'target-qpu-a'"
         " FROM generate_series(1, 5)"
     )
-    assert len(store.fetch_all_pending_jobs()) == MAX_ACTIVE_JOBS_PER_USER_PER_RESOURCE
+    assert len(store.claim_jobs()) == MAX_ACTIVE_JOBS_PER_USER_PER_RESOURCE
     db.execute("UPDATE circuit_job SET owner = 'alice', budget = 'alice-grant' WHERE id = 5")
-    assert len(store.fetch_all_pending_jobs()) == 1  # the moved job is in alice's own group
+    assert len(store.claim_jobs()) == 1  # the moved job is in alice's own group
 
 
 def test_jobs_put_in_waiting_by_hand_count_against_the_limit(
@@ -230,7 +235,7 @@ def test_jobs_put_in_waiting_by_hand_count_against_the_limit(
 ) -> None:
     first, second, _third = (submit(store, portal) for _ in range(3))
     set_status(db, "circuit_job", first.id, "WAITING")
-    assert ids(store.fetch_all_pending_jobs()) == [second.id]
+    assert ids(store.claim_jobs()) == [second.id]
 
 
 def test_hamiltonian_claims_take_every_pending_job_oldest_first(
@@ -279,9 +284,9 @@ def test_is_within_active_job_limit_in_the_callers_transaction(
     with psycopg.connect(conninfo) as qdb:
         assert JobStore.is_within_active_job_limit(qdb, third)
         # While the caller holds the group, a scheduler cannot move the group's jobs.
-        assert store.fetch_all_pending_jobs() == []
+        assert store.claim_jobs() == []
         qdb.commit()
-    store.fetch_all_pending_jobs()
+    store.claim_jobs()
     with psycopg.connect(conninfo) as qdb:
         assert not JobStore.is_within_active_job_limit(qdb, third)
         with pytest.raises(InvalidArgument):
@@ -319,7 +324,7 @@ def test_a_long_line_of_one_users_jobs_does_not_hide_the_others(
         * 300
     )
     bob = submit(store, portal, by=portal.bob)
-    claimed = store.fetch_all_pending_jobs(limit=3)
+    claimed = store.claim_jobs(limit=3)
     assert [job.owner for job in claimed] == [portal.alice, portal.alice, portal.bob]
     assert claimed[-1].id == bob.id
 
@@ -388,9 +393,9 @@ def test_an_isolation_level_the_driver_does_not_know_is_refused(
             with pytest.raises(InvalidArgument, match="READ COMMITTED"):
                 JobStore.is_within_active_job_limit(qdb, job)
         # The package's own connections pin READ COMMITTED whatever the defaults say.
-        fresh = JobStore(conninfo)
+        fresh = JobStore(conninfo).open()
         try:
-            assert ids(fresh.fetch_all_pending_jobs()) == [job.id]
+            assert ids(fresh.claim_jobs()) == [job.id]
             with fresh.connection() as conn:
                 level = conn.execute("SHOW transaction_isolation").fetchone()
             assert level == ("read committed",)
@@ -417,7 +422,7 @@ def test_a_job_moved_to_another_group_between_the_claims_statements_stays_pendin
     from mqp_jobs import claims
 
     full = [submit(store, portal, target_spec=portal.sim_target) for _ in range(2)]
-    store.fetch_all_pending_jobs()
+    store.claim_jobs()
     picked = submit(store, portal)
     original = claims._pick
 
@@ -430,7 +435,7 @@ def test_a_job_moved_to_another_group_between_the_claims_statements_stays_pendin
         return found
 
     monkeypatch.setattr(claims, "_pick", pick_then_retarget)
-    assert store.fetch_all_pending_jobs() == []
+    assert store.claim_jobs() == []
     monkeypatch.undo()
     assert db.execute(
         "SELECT count(*) FROM circuit_job WHERE status = 'WAITING' AND owner = %s"
@@ -440,7 +445,7 @@ def test_a_job_moved_to_another_group_between_the_claims_statements_stays_pendin
     assert {job.id for job in store.fetch_all_waiting_jobs()} == {job.id for job in full}
     # Once the group has room, the job is claimed as usual.
     store.complete_job_with_result(full[0].id, "r", portal.qpu, "c")
-    assert ids(store.fetch_all_pending_jobs()) == [picked.id]
+    assert ids(store.claim_jobs()) == [picked.id]
 
 
 def test_is_within_active_job_limit_refuses_an_autocommit_connection(
@@ -472,7 +477,7 @@ def test_a_job_without_a_claim_group_row_is_still_claimed(
         submit(store, portal, by=portal.bob)
         db.execute("DELETE FROM claim_group")
     assert db.execute("SELECT count(*) FROM claim_group").fetchone() == (0,)
-    claimed = store.fetch_all_pending_jobs()
+    claimed = store.claim_jobs()
     assert [job.owner for job in claimed] == [portal.bob]
     assert db.execute("SELECT owner FROM claim_group").fetchall() == [(portal.bob,)]
 

@@ -14,7 +14,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from mqp_jobs import JobStore, PoolSettings
+from mqp_jobs import ClaimFilter, JobStore, PoolSettings
 from mqp_jobs.claims import claim_circuit_jobs
 
 SPAWN = multiprocessing.get_context("spawn")
@@ -49,7 +49,7 @@ CREATE CONSTRAINT TRIGGER audit_limit AFTER UPDATE ON circuit_job
 
 
 def _store(conninfo: str) -> JobStore:
-    return JobStore(conninfo, settings=PoolSettings(min_size=1, max_size=2))
+    return JobStore(conninfo, settings=PoolSettings(min_size=1, max_size=2)).open()
 
 
 def _set_up_portal(store: JobStore, db: psycopg.Connection) -> None:
@@ -93,28 +93,24 @@ def submitter(conninfo: str, count: int, done: Event, results: Any) -> None:
     store.close()
 
 
-CLAIMERS: dict[str, tuple[str, tuple[Any, ...], int | None]] = {
-    # name: (store method, arguments, limit)
-    "everything-1": ("fetch_all_pending_jobs", (), None),
-    "everything-2": ("fetch_all_pending_jobs", (), None),
-    "small-1": ("fetch_all_pending_jobs", (), 3),
-    "small-2": ("fetch_all_pending_jobs", (), 1),
-    "some-users": ("fetch_all_pending_jobs_from_users", (USERS[:50],), 5),
-    "qpu-b-others": (
-        "fetch_all_pending_jobs_for_resource_not_from_users",
-        ("qpu-b", USERS[:20]),
-        4,
-    ),
+CLAIMERS: dict[str, tuple[ClaimFilter | None, int | None]] = {
+    # name: (filter, limit)
+    "everything-1": (None, None),
+    "everything-2": (None, None),
+    "small-1": (None, 3),
+    "small-2": (None, 1),
+    "some-users": (ClaimFilter(users=USERS[:50]), 5),
+    "qpu-b-others": (ClaimFilter(resource="qpu-b", not_users=USERS[:20]), 4),
 }
 
 
 def scheduler(conninfo: str, name: str, stop: Event, results: Any) -> None:
     """Claim with one variant and complete what was claimed, until told to stop."""
     store = _store(conninfo)
-    method, args, limit = CLAIMERS[name]
+    where, limit = CLAIMERS[name]
     claimed: list[int] = []
     while not stop.is_set():
-        jobs = getattr(store, method)(*args, limit=limit)
+        jobs = store.claim_jobs(where, limit=limit)
         claimed += [job.id for job in jobs]
         for job in jobs:
             store.complete_job_with_result(job.id, "{}", job.target_specification[7:], None)
@@ -199,7 +195,7 @@ def test_a_claimer_killed_mid_claim_loses_no_job(
     victim.start()
     held = results.get(timeout=60)
     assert held
-    assert store.fetch_all_pending_jobs() == []  # the victim still holds those groups
+    assert store.claim_jobs() == []  # the victim still holds those groups
     os.kill(victim.pid, signal.SIGKILL)  # type: ignore[arg-type]
     victim.join(timeout=30)
     assert db.execute("SELECT count(*) FROM circuit_job WHERE status = 'PENDING'").fetchone() == (
@@ -207,7 +203,7 @@ def test_a_claimer_killed_mid_claim_loses_no_job(
     )
     deadline, taken = time.monotonic() + 30, []
     while not taken and time.monotonic() < deadline:  # until the server has noticed the kill
-        taken = [job.id for job in store.fetch_all_pending_jobs()]
+        taken = [job.id for job in store.claim_jobs()]
         time.sleep(0.05)
     assert taken == held
 
@@ -226,6 +222,6 @@ def test_thousands_of_groups_in_one_claim(store: JobStore, db: psycopg.Connectio
         " target_specification) SELECT 1, 'c', 'qasm2', identity, 'everyone', 't'"
         ' FROM "user" CROSS JOIN generate_series(1, 3)'
     )
-    claimed = store.fetch_all_pending_jobs()
+    claimed = store.claim_jobs()
     assert len(claimed) == 2 * groups
     assert len({job.owner for job in claimed}) == groups

@@ -43,7 +43,7 @@ def test_stats_prints_jobs_by_status_and_resource(
     store.set_resource_maintenance(portal.qpu, True)
     submit(store, portal, queued=True)
     submit(store, portal, target_spec=portal.sim_target)
-    store.fetch_all_pending_jobs()
+    store.claim_jobs()
     done = mqp_jobs("--database-url", conninfo, "stats")
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
@@ -171,7 +171,7 @@ def test_history_tells_support_what_happened_to_a_job(
     store: JobStore, portal: Portal, conninfo: str
 ) -> None:
     job = submit(store, portal)
-    [claimed] = store.fetch_all_pending_jobs()
+    [claimed] = store.claim_jobs()
     store.complete_job_with_result(job.id, "r", portal.qpu, "c", "calibrated run")
     done = mqp_jobs("--database-url", conninfo, "history", str(job.id))
     assert done.returncode == 0, done.stderr

@@ -80,9 +80,8 @@ def test_a_callers_pool_is_used_and_left_open(conninfo: str, portal: Portal) -> 
 
 def test_a_store_over_an_explicit_pool(conninfo: str, portal: Portal) -> None:
     with ConnectionPool(conninfo, min_size=1, max_size=2, open=True) as pool:
-        store = JobStore(pool=pool)
-        store.create_user("erin")
-        store.close()
+        with JobStore(pool=pool) as store:
+            store.create_user("erin")
         assert not pool.closed
 
 
@@ -90,7 +89,7 @@ def test_an_unreachable_database_names_what_was_tried() -> None:
     store = JobStore(NOWHERE, settings=PoolSettings(connect_timeout=2))
     started = time.monotonic()
     with pytest.raises(DatabaseUnavailable) as caught:
-        store.fetch_by_identity("alice")
+        store.open()
     assert time.monotonic() - started < 15
     message = str(caught.value)
     for part in ("host 127.0.0.1", "port 1", "database nowhere", "user nobody"):

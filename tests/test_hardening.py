@@ -62,7 +62,9 @@ def test_a_value_too_large_to_index_is_a_bad_argument(store: JobStore, portal: P
 def test_an_exhausted_pool_is_told_apart_from_an_unreachable_server(
     conninfo: str, portal: Portal
 ) -> None:
-    store = JobStore(conninfo, settings=PoolSettings(min_size=1, max_size=1, connect_timeout=1))
+    store = JobStore(
+        conninfo, settings=PoolSettings(min_size=1, max_size=1, connect_timeout=1)
+    ).open()
     try:
         with store.connection():
             started = time.monotonic()
@@ -75,8 +77,8 @@ def test_an_exhausted_pool_is_told_apart_from_an_unreachable_server(
 
 def test_a_database_without_the_schema_says_so(conninfo: str, db: psycopg.Connection) -> None:
     db.execute("DROP TABLE claim_group")
-    with pytest.raises(SchemaMissing, match="mqp-jobs migrate"):
-        JobStore(conninfo).fetch_all_pending_jobs()
+    with pytest.raises(SchemaMissing, match="mqp-jobs migrate"), JobStore(conninfo) as store:
+        store.claim_jobs()
 
 
 def test_configure_refuses_settings_it_cannot_apply_to_a_callers_pool(conninfo: str) -> None:
@@ -95,7 +97,7 @@ def test_a_refused_batch_completion_names_the_entry_with_the_unknown_resource(
     for _ in range(2):
         submit(store, portal)
         submit(store, portal, by=portal.bob)
-    claimed = store.fetch_all_pending_jobs()
+    claimed = store.claim_jobs()
     entries = [{"job_id": job.id, "executed_resource": portal.qpu} for job in claimed]
     entries[2]["executed_resource"] = "qpu-gone"
     with pytest.raises(UnknownResource, match="completion 2: no resource 'qpu-gone'"):
@@ -154,7 +156,7 @@ def test_job_times_agree_with_datetime_now_in_any_zone_python_understands(
     try:
         before = datetime.now()
         job = submit(store, portal)
-        [claimed] = store.fetch_all_pending_jobs()
+        [claimed] = store.claim_jobs()
         after = datetime.now()
     finally:
         monkeypatch.undo()
@@ -203,7 +205,7 @@ def test_every_refusal_of_a_batch_completion_names_its_entry(
     for _ in range(2):
         submit(store, portal)
         submit(store, portal, by=portal.bob)
-    claimed = store.fetch_all_pending_jobs()
+    claimed = store.claim_jobs()
 
     def entries() -> list[dict[str, object]]:
         return [{"job_id": job.id, "executed_resource": portal.qpu} for job in claimed]

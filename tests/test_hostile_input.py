@@ -21,6 +21,7 @@ import mqp_jobs
 from mqp_jobs import (
     BudgetNotAllowed,
     CircuitJob,
+    ClaimFilter,
     InvalidArgument,
     InvalidJob,
     InvalidQuery,
@@ -302,7 +303,7 @@ class World:
 def world(api: None, store: JobStore, portal: Portal) -> World:
     alice = [submit(store, portal, shots=n + 1) for n in range(5)]
     bob = [submit(store, portal, by=portal.bob, target_spec=portal.sim_target) for _ in range(2)]
-    claimed = store.fetch_all_pending_jobs(limit=3)
+    claimed = store.claim_jobs(limit=3)
     store.complete_job_with_result(claimed[0].id, "result", portal.qpu, "executed")
     store.cancel_job(alice[-1].id, "not needed")
     hamiltonian = [submit_hamiltonian(store, portal).id for _ in range(3)]
@@ -329,6 +330,19 @@ attempts = st.one_of(st.none(), st.integers(min_value=0, max_value=2))
 durations = st.one_of(
     st.sampled_from([timedelta(0), timedelta(hours=1), timedelta.max, timedelta(days=10**6)]),
     st.timedeltas(min_value=timedelta(0)),
+)
+
+
+claim_filters = st.one_of(
+    st.none(),
+    st.builds(
+        ClaimFilter,
+        users=st.one_of(st.none(), user_lists),
+        not_users=st.one_of(st.none(), user_lists),
+        resource=st.one_of(st.none(), resources),
+        not_resources=st.one_of(st.none(), st.lists(resources, max_size=2)),
+    ),
+    st.builds(ClaimFilter, reserved_resource=resources, reserved_for=user_lists, users=st.none()),
 )
 
 
@@ -397,6 +411,7 @@ CASES: dict[str, Cases] = {
         }
     ),
     # Claims
+    "claim_jobs": lambda w: spoiled_args({"filter": claim_filters, "limit": limits}),
     "fetch_all_pending_jobs": lambda w: spoiled_args({"limit": limits}),
     "fetch_all_pending_jobs_from_users": lambda w: spoiled_args(
         {"userids": user_lists, "limit": limits}
@@ -546,7 +561,8 @@ GROUPS = {
         "create_jobs",
         "create_hamiltonian_job",
     ],
-    "claims": [name for name in CASES if "pending" in name] + sorted(IN_CALLERS_TRANSACTION),
+    "claims": [name for name in CASES if "pending" in name or name == "claim_jobs"]
+    + sorted(IN_CALLERS_TRANSACTION),
     "transitions and requeueing": [
         "complete_job_with_result",
         "complete_hamiltonian_job_with_result",
@@ -678,7 +694,7 @@ def test_requeue_after_longer_than_any_job_waited_requeues_nothing(
     api: None, store: JobStore, portal: Portal, db: psycopg.Connection, older_than: timedelta
 ) -> None:
     submit(store, portal)
-    [claimed] = store.fetch_all_pending_jobs()
+    [claimed] = store.claim_jobs()
     db.execute(
         "UPDATE circuit_job SET timestamp_scheduled = timestamp_scheduled - interval '1 day'"
     )
@@ -765,3 +781,51 @@ def test_values_that_once_escaped_are_refused_as_the_packages_errors(
 ) -> None:
     with psycopg.connect(conninfo) as qdb, pytest.raises(MqpJobsError):
         call(world, qdb)
+
+
+CLAIM_FILTER_FIELDS = (
+    "users",
+    "not_users",
+    "resource",
+    "not_resources",
+    "reserved_resource",
+    "reserved_for",
+)
+
+
+@SETTINGS
+@given(
+    fields=st.dictionaries(st.sampled_from(CLAIM_FILTER_FIELDS), HOSTILE, min_size=1, max_size=3)
+)
+def test_a_claim_filter_of_hostile_values_is_made_or_refused(fields: dict[str, object]) -> None:
+    try:
+        made = ClaimFilter(**fields)  # type: ignore[arg-type]
+    except InvalidArgument:
+        event("refused")
+        return
+    event("made")
+    for name in ("users", "not_users", "not_resources", "reserved_for"):
+        value = getattr(made, name)
+        assert value is None or all(isinstance(n, str) for n in value)
+        assert value is None or isinstance(value, tuple)
+    for name in ("resource", "reserved_resource"):
+        assert getattr(made, name) is None or isinstance(getattr(made, name), str)
+    assert (made.reserved_resource is None) == (made.reserved_for is None)
+
+
+@SETTINGS
+@given(fields=st.dictionaries(st.sampled_from(CLAIM_FILTER_FIELDS), HOSTILE, max_size=3))
+def test_claims_with_hostile_filters_claim_only_what_the_filter_admits(
+    store: JobStore, queue: dict[str, list[int]], fields: dict[str, object]
+) -> None:
+    try:
+        where = ClaimFilter(**fields)  # type: ignore[arg-type]
+    except InvalidArgument:
+        return
+    for job in store.claim_jobs(where):
+        if where.users is not None:
+            assert job.owner in where.users
+        if where.not_users is not None:
+            assert job.owner not in where.not_users
+        if where.resource is not None:
+            assert job.target_specification.resource_name == where.resource

@@ -12,7 +12,7 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 import mqp_jobs
-from mqp_jobs import InvalidTransition, JobStore
+from mqp_jobs import ClaimFilter, InvalidTransition, JobStore
 
 
 @pytest.fixture
@@ -33,7 +33,7 @@ def app_conninfo(conninfo: str, db: psycopg.Connection) -> Iterator[str]:
 
 
 def test_the_main_path_runs_under_the_application_role(app_conninfo: str) -> None:
-    store = JobStore(app_conninfo)
+    store = JobStore(app_conninfo).open()
     with store.connection() as conn:
         assert conn.info.user == conninfo_to_dict(app_conninfo)["user"]
     assert store.wait_for_pending_jobs(0) is False  # listening from now on
@@ -44,11 +44,11 @@ def test_the_main_path_runs_under_the_application_role(app_conninfo: str) -> Non
     jobs = [store.create_job(10, "c", "alice", "grant", "target-a", "qasm2") for _ in range(3)]
     hjob = store.create_hamiltonian_job("Z0", "[1]", "alice", "grant", "target-a")
     assert store.wait_for_pending_jobs(0) is True
-    claimed = store.fetch_all_pending_jobs()
+    claimed = store.claim_jobs()
     assert [j.id for j in claimed] == [jobs[0].id, jobs[1].id]
     store.complete_job_with_result(jobs[0].id, "r", "qpu-a", "c'", "ok")
     store.cancel_job(jobs[1].id, "not needed")
-    assert [j.id for j in store.fetch_all_pending_jobs_from_users(["alice"])] == [jobs[2].id]
+    assert [j.id for j in store.claim_jobs(ClaimFilter(users=["alice"]))] == [jobs[2].id]
     store.fail_job(jobs[2].id, "calibration drift")
     assert store.fetch_all_pending_hamiltonian_jobs() != []
     store.update_hybrid_job(hjob.id, 1, "[0.5]", "rx(t) q[0];", "epoch 1")

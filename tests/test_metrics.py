@@ -14,8 +14,9 @@ from collections.abc import Iterator
 import pytest
 from conftest import Portal
 from helpers import submit
+from psycopg_pool import ConnectionPool
 
-from mqp_jobs import JobStore, MqpJobsError
+from mqp_jobs import ClaimFilter, JobStore, MqpJobsError, PoolSettings
 
 prometheus_client = pytest.importorskip("prometheus_client")
 from prometheus_client import CollectorRegistry  # noqa: E402
@@ -54,7 +55,7 @@ def test_the_queue_is_scraped_over_http_by_kind_status_and_resource(
         submit(store, portal, target_spec="target-qpu-b", queued=True)
     alice = (portal.alice, portal.alice_budget, portal.qpu_target)
     store.create_hamiltonian_job("Z0", "[1.0]", *alice)
-    claimed = store.fetch_all_pending_jobs(limit=1)
+    claimed = store.claim_jobs(limit=1)
     assert len(claimed) == 1
     time.sleep(0.05)  # so that the oldest pending job has an age
 
@@ -80,14 +81,17 @@ def test_the_queue_is_scraped_over_http_by_kind_status_and_resource(
 
 
 def test_a_database_that_does_not_answer_is_up_0_not_a_failed_scrape() -> None:
-    store = JobStore("host=127.0.0.1 port=1 dbname=nowhere connect_timeout=1")
-    registry = CollectorRegistry(auto_describe=False)
-    registry.register(metrics.QueueCollector(store))
-    try:
+    # A caller's pool opens without waiting for a connection, so the store opens over it and
+    # every call then finds no server.
+    nowhere = "host=127.0.0.1 port=1 dbname=nowhere connect_timeout=1"
+    with (
+        ConnectionPool(nowhere, min_size=1, max_size=1, open=True) as pool,
+        JobStore(pool=pool, settings=PoolSettings(connect_timeout=1)) as store,
+    ):
+        registry = CollectorRegistry(auto_describe=False)
+        registry.register(metrics.QueueCollector(store))
         assert registry.get_sample_value("mqp_jobs_up") == 0
         assert registry.get_sample_value("mqp_jobs_held_jobs") is None
-    finally:
-        store.close()
 
 
 def test_claims_and_completions_of_this_process_are_counted_and_timed(
@@ -101,9 +105,9 @@ def test_claims_and_completions_of_this_process_are_counted_and_timed(
         submit(store, portal, by=owner)
         submit(store, portal, by=owner, target_spec=portal.sim_target)
 
-    first = store.fetch_all_pending_jobs(limit=3)
-    rest = store.fetch_all_pending_jobs_from_users([portal.bob])
-    assert (len(first), len(rest), store.fetch_all_pending_jobs()) == (3, 1, [])
+    first = store.claim_jobs(limit=3)
+    rest = store.claim_jobs(ClaimFilter(users=[portal.bob]))
+    assert (len(first), len(rest), store.claim_jobs()) == (3, 1, [])
     store.complete_job_with_result(first[0].id, "{}", portal.qpu, "c")
     store.fail_job(first[1].id, "broken", attempt=first[1].attempt)
     store.complete_jobs_with_results(  # a one-shot iterable still reaches the store

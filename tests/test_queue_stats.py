@@ -36,7 +36,7 @@ def test_counts_stay_exact_through_every_kind_of_change(
     store: JobStore, portal: Portal, db: psycopg.Connection
 ) -> None:
     jobs = [submit(store, portal, by=who) for who in ("alice", "bob") for _ in range(6)]
-    claimed = store.fetch_all_pending_jobs()
+    claimed = store.claim_jobs()
     store.complete_jobs_with_results(
         [{"job_id": job.id, "executed_resource": portal.qpu} for job in claimed[:2]]
     )
@@ -73,10 +73,10 @@ def test_concurrent_runners_are_counted_exactly_while_deltas_are_folded(
     failures: list[BaseException] = []
 
     def runner() -> None:
-        mine = JobStore(conninfo)
+        mine = JobStore(conninfo).open()
         try:
             for _ in range(60):
-                for job in mine.fetch_all_pending_jobs(limit=2):
+                for job in mine.claim_jobs(limit=2):
                     mine.complete_job_with_result(job.id, "r", portal.qpu, "c")
                 with psycopg.connect(conninfo, autocommit=True) as conn:
                     conn.execute("SELECT job_count_fold()")

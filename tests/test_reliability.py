@@ -39,12 +39,12 @@ def test_jobs_of_a_dead_runner_are_requeued(
 ) -> None:
     stale = [submit(store, portal, by=user) for user in ("alice", "bob")]
     hjob = submit_hamiltonian(store, portal)
-    store.fetch_all_pending_jobs()
+    store.claim_jobs()
     store.fetch_all_pending_hamiltonian_jobs()
     _age_waiting(db, "circuit_job", 3600)
     _age_waiting(db, "hamiltonian_job", 3600)
     fresh = submit(store, portal, by="bob")
-    store.fetch_all_pending_jobs()  # WAITING for a moment only
+    store.claim_jobs()  # WAITING for a moment only
     requeued = store.requeue_stale_jobs(timedelta(minutes=30))
     assert requeued.circuit == [job.id for job in stale]
     assert requeued.hamiltonian == [hjob.id]
@@ -53,7 +53,7 @@ def test_jobs_of_a_dead_runner_are_requeued(
     assert store.fetch_by_identity("alice")[0].timestamp_scheduled is None
     assert store.requeue_stale_jobs(timedelta(minutes=30)).circuit == []
     # Back in line first: the next claim takes them before anything newer.
-    assert [job.id for job in store.fetch_all_pending_jobs()] == [job.id for job in stale]
+    assert [job.id for job in store.claim_jobs()] == [job.id for job in stale]
 
 
 @pytest.mark.parametrize("older_than", [None, 60, "1h", timedelta(seconds=-1)])
@@ -72,7 +72,7 @@ def test_queue_stats_count_by_status_and_resource(
     submit(store, portal, target_spec=portal.sim_target)
     submit_hamiltonian(store, portal)
     db.execute("UPDATE circuit_job SET timestamp_submitted = now() - interval '2 hours'")
-    store.fetch_all_pending_jobs()
+    store.claim_jobs()
     stats = store.queue_stats()
     as_tuples = {(c.job_kind, c.status, c.resource): c.jobs for c in stats.counts}
     assert as_tuples == {
@@ -88,9 +88,8 @@ def test_queue_stats_count_by_status_and_resource(
 
 def late_submitter(conninfo: str, delay: float) -> None:
     time.sleep(delay)
-    store = JobStore(conninfo)
-    store.create_job(1, "c", "alice", "alice-grant", "target-qpu-a", "qasm2")
-    store.close()
+    with JobStore(conninfo) as store:
+        store.create_job(1, "c", "alice", "alice-grant", "target-qpu-a", "qasm2")
 
 
 def test_a_waiting_scheduler_is_woken_by_a_submission_from_another_process(
@@ -103,7 +102,7 @@ def test_a_waiting_scheduler_is_woken_by_a_submission_from_another_process(
     assert store.wait_for_pending_jobs(30) is True
     assert time.monotonic() - started < 10
     other.join(timeout=30)
-    assert len(store.fetch_all_pending_jobs()) == 1
+    assert len(store.claim_jobs()) == 1
 
 
 def test_a_rolled_back_submission_wakes_no_one(store: JobStore, portal: Portal) -> None:
@@ -135,13 +134,13 @@ def _kill_sessions(db: psycopg.Connection, application_name: str = "mqp_jobs") -
 def test_the_next_call_succeeds_after_every_pooled_connection_is_killed(
     conninfo: str, portal: Portal, db: psycopg.Connection
 ) -> None:
-    store = JobStore(conninfo, settings=PoolSettings(min_size=3, max_size=3))
+    store = JobStore(conninfo, settings=PoolSettings(min_size=3, max_size=3)).open()
     store.fetch_by_identity(portal.alice)
     deadline = time.monotonic() + 10
     while _kill_sessions(db) < 3 and time.monotonic() < deadline:
         time.sleep(0.05)  # until the pool has opened all three
     job = store.create_job(1, "c", portal.alice, portal.alice_budget, portal.qpu_target, "qasm2")
-    assert [j.id for j in store.fetch_all_pending_jobs()] == [job.id]
+    assert [j.id for j in store.claim_jobs()] == [job.id]
     store.close()
 
 
@@ -157,7 +156,7 @@ def test_a_claim_whose_connection_dies_mid_transaction_loses_no_job(
     assert db.execute("SELECT count(*) FROM circuit_job WHERE status = 'PENDING'").fetchone() == (
         3,
     )
-    assert [j.id for j in store.fetch_all_pending_jobs()] == [j.id for j in jobs]
+    assert [j.id for j in store.claim_jobs()] == [j.id for j in jobs]
 
 
 @pytest.fixture
@@ -194,14 +193,14 @@ def test_a_server_that_never_answers_gives_a_clear_error_in_bounded_time(
     store = JobStore(url, settings=PoolSettings(connect_timeout=2))
     started = time.monotonic()
     with pytest.raises(DatabaseUnavailable, match=f"port {silent_server} database portal"):
-        store.fetch_all_pending_jobs()
+        store.open()
     assert time.monotonic() - started < 20
-    store.close()
+    assert not store.is_open
 
 
 def test_pooled_connections_carry_the_timeouts_and_no_jit(conninfo: str) -> None:
     settings = PoolSettings(statement_timeout=42, lock_timeout=3, idle_in_transaction_timeout=7)
-    store = JobStore(conninfo, settings=settings)
+    store = JobStore(conninfo, settings=settings).open()
     with store.connection() as conn:
         shown = [
             conn.execute(psycopg.sql.SQL("SHOW {}").format(psycopg.sql.Identifier(name))).fetchone()
@@ -220,8 +219,8 @@ def test_a_call_waiting_on_a_lock_gives_up_at_lock_timeout(
     conninfo: str, portal: Portal, store: JobStore, db: psycopg.Connection
 ) -> None:
     job = submit(store, portal)
-    store.fetch_all_pending_jobs()
-    impatient = JobStore(conninfo, settings=PoolSettings(lock_timeout=0.5))
+    store.claim_jobs()
+    impatient = JobStore(conninfo, settings=PoolSettings(lock_timeout=0.5)).open()
     with psycopg.connect(conninfo) as runner:
         runner.execute("SELECT 1 FROM circuit_job WHERE id = %s FOR UPDATE", (job.id,))
         started = time.monotonic()
@@ -236,10 +235,10 @@ def test_a_caller_idle_in_its_transaction_cannot_hold_claim_locks(
     conninfo: str, portal: Portal, store: JobStore
 ) -> None:
     jobs = [submit(store, portal) for _ in range(2)]
-    stuck = JobStore(conninfo, settings=PoolSettings(idle_in_transaction_timeout=0.5))
+    stuck = JobStore(conninfo, settings=PoolSettings(idle_in_transaction_timeout=0.5)).open()
     with pytest.raises(DatabaseUnavailable), stuck.connection() as conn:
         filter_queued_if_offline_and_fetch(conn, jobs)
         time.sleep(1.5)  # the server ends the session and its transaction
         conn.execute("SELECT 1")
     stuck.close()
-    assert [j.id for j in store.fetch_all_pending_jobs()] == [j.id for j in jobs]
+    assert [j.id for j in store.claim_jobs()] == [j.id for j in jobs]

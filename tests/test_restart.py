@@ -278,7 +278,7 @@ def _worker_store(conninfo: str) -> JobStore:
         lock_timeout=5,
         idle_in_transaction_timeout=10,
     )
-    return JobStore(conninfo, settings=settings)
+    return JobStore(conninfo, settings=settings).open()
 
 
 def _plan() -> list[tuple[str, str, str]]:
@@ -354,7 +354,7 @@ def scheduler(conninfo: str, name: str, stop: Event, results: Any) -> None:
                 done.append(job_id)
                 owed.pop(0)
             continue
-        ok, jobs = me.attempt(store.fetch_all_pending_jobs, limit=CLAIM_LIMIT)
+        ok, jobs = me.attempt(store.claim_jobs, limit=CLAIM_LIMIT)
         if ok and jobs:
             claimed += [job.id for job in jobs]
             owed += [(job.id, job.owner, RESOURCE_OF[job.target_specification]) for job in jobs]
@@ -377,7 +377,7 @@ def scheduler(conninfo: str, name: str, stop: Event, results: Any) -> None:
 
 
 def _set_up_portal(conninfo: str) -> None:
-    store = JobStore(conninfo, settings=PoolSettings(min_size=1, max_size=1))
+    store = JobStore(conninfo, settings=PoolSettings(min_size=1, max_size=1)).open()
     for user in USERS:
         store.create_user(user)
     store.create_budget(BUDGET, USERS[0], USERS[1:])

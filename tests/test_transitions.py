@@ -428,10 +428,10 @@ def test_a_stale_runner_is_fenced_off_by_its_claims_attempt(
     """A runner that was slow, not dead: its job was requeued and claimed by another runner.
     The slow runner's late result and failure are refused; the current runner's stand."""
     submit(store, portal)
-    [first] = store.fetch_all_pending_jobs()
+    [first] = store.claim_jobs()
     assert first.attempt == 1
     assert store.requeue_stale_jobs(timedelta(0)).circuit == [first.id]
-    [second] = store.fetch_all_pending_jobs()
+    [second] = store.claim_jobs()
     assert (second.id, second.attempt) == (first.id, 2)
     with pytest.raises(StaleAttempt, match="claim 1 is no longer the job's"):
         store.complete_job_with_result(first.id, "stale", portal.qpu, "c", attempt=first.attempt)
@@ -466,7 +466,7 @@ def test_a_runner_of_a_requeued_job_not_yet_claimed_again_is_fenced_off(
     store: JobStore, portal: Portal
 ) -> None:
     submit(store, portal)
-    [job] = store.fetch_all_pending_jobs()
+    [job] = store.claim_jobs()
     store.requeue_stale_jobs(timedelta(0))
     with pytest.raises(StaleAttempt, match="put back in line"):
         store.complete_job_with_result(job.id, "late", portal.qpu, "c", attempt=job.attempt)
@@ -490,7 +490,7 @@ def test_hamiltonian_claims_are_fenced_too(store: JobStore, portal: Portal) -> N
 @pytest.mark.parametrize("attempt", [-1, "1", 1.0, True, 2**40])
 def test_a_malformed_attempt_is_refused(store: JobStore, portal: Portal, attempt: object) -> None:
     submit(store, portal)
-    [job] = store.fetch_all_pending_jobs()
+    [job] = store.claim_jobs()
     with pytest.raises(InvalidJob):
         store.complete_job_with_result(job.id, "r", portal.qpu, "c", attempt=attempt)  # type: ignore[arg-type]
     with pytest.raises(InvalidJob):
@@ -501,9 +501,9 @@ def test_a_malformed_attempt_is_refused(store: JobStore, portal: Portal, attempt
 
 def test_support_can_answer_what_happened_to_a_job(store: JobStore, portal: Portal) -> None:
     job = submit(store, portal, queued=True)
-    store.fetch_all_pending_jobs()
+    store.claim_jobs()
     store.cancel_job(job.id, "QPU offline")  # requeued
-    [again] = store.fetch_all_pending_jobs()
+    [again] = store.claim_jobs()
     store.complete_job_with_result(job.id, "r", portal.qpu, "c", attempt=again.attempt)
     history = store.job_history(job.id)
     assert [(e.from_status, e.to_status, e.attempt) for e in history] == [
@@ -527,9 +527,9 @@ def test_a_stale_runner_can_neither_cancel_nor_update_a_claim_that_is_no_longer_
     store: JobStore, portal: Portal, db: psycopg.Connection
 ) -> None:
     submit(store, portal, queued=True)
-    [first] = store.fetch_all_pending_jobs()
+    [first] = store.claim_jobs()
     store.requeue_stale_jobs(timedelta(0))
-    [second] = store.fetch_all_pending_jobs()
+    [second] = store.claim_jobs()
     with pytest.raises(StaleAttempt):
         store.cancel_job(first.id, "qpu offline", attempt=first.attempt)
     assert status_of(db, "circuit_job", first.id) == "WAITING"

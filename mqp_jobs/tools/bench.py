@@ -17,7 +17,7 @@ from typing import Any
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
-from mqp_jobs import JobStore, PoolSettings, resolve_conninfo
+from mqp_jobs import JobStore, NewCircuitJob, PoolSettings, resolve_conninfo
 from mqp_jobs.tools import bench_adoption, bench_pgqueuer, scratch
 from mqp_jobs.tools.db import integer
 from mqp_jobs.tools.statements import query
@@ -142,7 +142,7 @@ def copies(server: str, template: str, count: int) -> Iterator[list[str]]:
 
 
 def _store(conninfo: str, size: int = 1) -> JobStore:
-    store = JobStore(conninfo, settings=PoolSettings(min_size=size, max_size=size))
+    store = JobStore(conninfo, settings=PoolSettings(min_size=size, max_size=size)).open()
     store.fetch_by_identity("u1")  # the pool's connection is open before anything is timed
     return store
 
@@ -158,7 +158,7 @@ def _warm(conninfo: str) -> None:
 def _api_round(conninfo: str) -> tuple[float, int]:
     store = _store(conninfo)
     started = time.perf_counter()
-    moved = len(store.fetch_all_pending_jobs())
+    moved = len(store.claim_jobs())
     seconds = time.perf_counter() - started
     store.close()
     return seconds, moved
@@ -209,7 +209,7 @@ def _claim_and_complete(
     idle = 0
     while deadline is None or time.monotonic() < deadline:
         started = time.perf_counter()
-        jobs = store.fetch_all_pending_jobs(limit=batch)
+        jobs = store.claim_jobs(limit=batch)
         latencies.append((time.monotonic(), time.perf_counter() - started))
         if bulk:
             store.complete_jobs_with_results(
@@ -333,7 +333,7 @@ def _insert_one_by_one(conninfo: str, count: int) -> float:
         return count / (time.perf_counter() - started)
 
 
-def _batch(count: int) -> list[dict[str, object]]:
+def _batch(count: int) -> list[NewCircuitJob]:
     return [
         {
             "shots": 100,
@@ -470,7 +470,7 @@ def _probe_claim(conninfo: str, jobs: int = 1000) -> float:
         job["owner"] = f"u{1 + n}"
     store.create_jobs(batch)
     started = time.perf_counter()
-    claimed = store.fetch_all_pending_jobs()
+    claimed = store.claim_jobs()
     seconds = time.perf_counter() - started
     store.complete_jobs_with_results(
         [{"job_id": job.id, "executed_resource": "qpu-a"} for job in claimed]

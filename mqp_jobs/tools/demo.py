@@ -25,6 +25,7 @@ from typing import Any, TextIO
 from mqp_jobs import (
     MAX_ACTIVE_JOBS_PER_USER_PER_RESOURCE,
     CircuitJob,
+    ClaimFilter,
     DatabaseUnavailable,
     HamiltonianJob,
     JobStore,
@@ -79,36 +80,37 @@ Claim = Callable[[JobStore, DemoConfig], list[CircuitJob]]
 VARIANTS: list[tuple[str, Claim]] = [
     (
         "reserved aqt-qpu for its group",
-        lambda s, c: s.fetch_all_pending_jobs_for_resource_from_users(
-            RESERVED_RESOURCE, c.reserved_group(), limit=10
+        lambda s, c: s.claim_jobs(
+            ClaimFilter(resource=RESERVED_RESOURCE, users=c.reserved_group()), limit=10
         ),
     ),
     (
         "everything but others' aqt-qpu jobs",
-        lambda s, c: s.fetch_all_pending_jobs_except_for_resource_not_from_users(
-            RESERVED_RESOURCE, c.reserved_group(), limit=25
+        lambda s, c: s.claim_jobs(
+            ClaimFilter(reserved_resource=RESERVED_RESOURCE, reserved_for=c.reserved_group()),
+            limit=25,
         ),
     ),
     (
         "aqt-qpu for everyone else, a few at a time",
-        lambda s, c: s.fetch_all_pending_jobs_for_resource_not_from_users(
-            RESERVED_RESOURCE, c.reserved_group(), limit=3
+        lambda s, c: s.claim_jobs(
+            ClaimFilter(resource=RESERVED_RESOURCE, not_users=c.reserved_group()), limit=3
         ),
     ),
     (
         "everything but aqt-qpu",
-        lambda s, c: s.fetch_all_pending_jobs_except_for_resources([RESERVED_RESOURCE], limit=25),
+        lambda s, c: s.claim_jobs(ClaimFilter(not_resources=[RESERVED_RESOURCE]), limit=25),
     ),
 ]
 
 EVERYTHING: tuple[str, Claim] = (
     "everything",
-    lambda s, c: s.fetch_all_pending_jobs(limit=25),
+    lambda s, c: s.claim_jobs(limit=25),
 )
 
 
 def _store(conninfo: str) -> JobStore:
-    return JobStore(conninfo, settings=PoolSettings(min_size=1, max_size=2))
+    return JobStore(conninfo, settings=PoolSettings(min_size=1, max_size=2)).open()
 
 
 def set_up_portal(store: JobStore, config: DemoConfig) -> None:
@@ -405,7 +407,7 @@ def _metrics_served(db: str, port: int | None, out: TextIO) -> Iterator[None]:
         out.write("metrics: not served, prometheus_client is not installed\n")
         yield
         return
-    store = JobStore(db, settings=PoolSettings(min_size=1, max_size=1))
+    store = JobStore(db, settings=PoolSettings(min_size=1, max_size=1)).open()
     try:
         try:
             server, _ = metrics.serve(store, port, "127.0.0.1")
