@@ -18,7 +18,7 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
 from mqp_jobs import JobStore, NewCircuitJob, PoolSettings, resolve_conninfo
-from mqp_jobs.tools import bench_adoption, bench_pgqueuer, scratch
+from mqp_jobs.tools import bench_adoption, bench_claims, bench_pgqueuer, scratch
 from mqp_jobs.tools.db import integer
 from mqp_jobs.tools.statements import query
 
@@ -549,6 +549,7 @@ class Context:
 
 RUNNERS: dict[str, Callable[[Context], None]] = {
     "claim-round": scenario_claim_round,
+    "claim-shapes": bench_claims.scenario_claim_shapes,
     "throughput": scenario_throughput,
     "history": scenario_history,
     "create": scenario_create,

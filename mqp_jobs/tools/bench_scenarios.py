@@ -4,6 +4,7 @@ from __future__ import annotations
 
 SCENARIOS = (
     "claim-round",
+    "claim-shapes",
     "throughput",
     "history",
     "create",
