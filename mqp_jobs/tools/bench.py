@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, LiteralString
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
@@ -34,6 +34,11 @@ _DEAD_ROWS = query("bench_dead_rows")
 _VACUUM = query("bench_vacuum")
 _SERVER_VERSION = query("bench_server_version")
 _MAX_WAITING = query("max_waiting_in_a_group")
+_NO_JIT = query("bench_no_jit")
+_BARE_COPY = query("bench_bare_copy")
+_BARE_COPY_INDEXES = query("bench_bare_copy_indexes")
+_BARE_COPY_PORTAL_INDEXES = query("bench_bare_copy_portal_indexes")
+_BARE_CLAIM = query("bench_bare_claim")
 
 RESOURCES = ["qpu-a", "qpu-b"]
 CIRCUIT = "OPENQASM 2.0; qreg q[2]; creg c[2]; h q[0]; cx q[0],q[1]; measure q -> c;"
@@ -164,29 +169,76 @@ def _api_round(conninfo: str) -> tuple[float, int]:
     return seconds, moved
 
 
-def _plain_round(conninfo: str, count: int) -> tuple[float, int]:
+def _plain_round(
+    conninfo: str, count: int, statement: LiteralString = _PLAIN_CLAIM
+) -> tuple[float, int]:
     with psycopg.connect(conninfo) as conn:
+        conn.execute(_NO_JIT)
+        conn.commit()
         started = time.perf_counter()
-        moved = len(conn.execute(_PLAIN_CLAIM, {"rows": count}).fetchall())
+        moved = len(conn.execute(statement, {"rows": count}).fetchall())
         conn.commit()
         return time.perf_counter() - started, moved
 
 
-def claim_round(server: str, template: str, repeats: int) -> tuple[float, float, int]:
-    """Median seconds of one full claim round through the API and of the plain statement
-    moving as many rows, each on its own copy of the same data."""
-    ours, plain, moved = [], [], 0
+def _bare_copy(conninfo: str, portal_indexes: bool) -> None:
+    """The bare copy of circuit_job the textbook dequeue runs on, with the portal's four
+    reference indexes or without them."""
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(_BARE_COPY)
+        conn.execute(_BARE_COPY_INDEXES)
+        if portal_indexes:
+            conn.execute(_BARE_COPY_PORTAL_INDEXES)
+
+
+@dataclass(frozen=True)
+class ClaimRound:
+    """Median seconds of one full claim round: through the API, and of the textbook dequeue of
+    as many rows on the same table (its triggers and indexes), on a bare copy with the
+    portal's reference indexes, and on a bare copy (primary key and pending index only)."""
+
+    ours: float
+    plain: float
+    moved: int
+    portal_bare: float | None = None
+    bare: float | None = None
+
+
+def claim_round(server: str, template: str, repeats: int, floors: bool = False) -> ClaimRound:
+    """One full claim round through the API and the textbook dequeue of as many rows, each on
+    its own copy of the same data; with ``floors``, also on the two bare copies."""
+    ours: list[float] = []
+    plain: list[float] = []
+    portal_bare: list[float] = []
+    bare: list[float] = []
+    moved = 0
     for _ in range(repeats):
-        with copies(server, template, 2) as (api_db, plain_db):
-            _warm(api_db)
-            _warm(plain_db)
+        with copies(server, template, 4 if floors else 2) as databases:
+            api_db, plain_db = databases[:2]
+            for bare_db, portal_indexes in zip(databases[2:], (True, False), strict=False):
+                _bare_copy(bare_db, portal_indexes)
+            for db in databases:
+                _warm(db)
             seconds, moved = _api_round(api_db)
             ours.append(seconds)
-            seconds, plain_moved = _plain_round(plain_db, moved)
-            plain.append(seconds)
-            if plain_moved != moved:
-                raise RuntimeError(f"plain claim moved {plain_moved} rows, the API {moved}")
-    return statistics.median(ours), statistics.median(plain), moved
+            references = [(plain_db, _PLAIN_CLAIM, plain)]
+            if floors:
+                references += [
+                    (databases[2], _BARE_CLAIM, portal_bare),
+                    (databases[3], _BARE_CLAIM, bare),
+                ]
+            for db, statement, samples in references:
+                seconds, plain_moved = _plain_round(db, moved, statement)
+                samples.append(seconds)
+                if plain_moved != moved:
+                    raise RuntimeError(f"a reference moved {plain_moved} rows, the API {moved}")
+    return ClaimRound(
+        statistics.median(ours),
+        statistics.median(plain),
+        moved,
+        statistics.median(portal_bare) if portal_bare else None,
+        statistics.median(bare) if bare else None,
+    )
 
 
 def _claim_and_complete(
@@ -265,16 +317,34 @@ def run_schedulers(
 
 
 def scenario_claim_round(ctx: Context) -> None:
-    ours, plain, moved = claim_round(ctx.server, ctx.claim_template, repeats=ctx.repeats)
+    found = claim_round(ctx.server, ctx.claim_template, repeats=ctx.repeats, floors=True)
     data = ctx.claim_data
-    ctx.add(
-        "claim-round",
-        f"claim round: {moved:,} of {data.pending:,} pending, {data.finished:,} finished",
-        "ms",
-        ours * 1000,
-        plain * 1000,
-        "plain UPDATE ... SKIP LOCKED",
+    name = f"claim round: {found.moved:,} of {data.pending:,} pending, {data.finished:,} finished"
+    references = (
+        (found.plain, "textbook dequeue, same table (its triggers, all its indexes)"),
+        (found.portal_bare, "textbook dequeue, bare copy + the portal's 4 reference indexes"),
+        (found.bare, "textbook dequeue, bare copy (primary key + pending index)"),
     )
+    for reference, reference_name in references:
+        ctx.add(
+            "claim-round",
+            name,
+            "ms",
+            found.ours * 1000,
+            None if reference is None else reference * 1000,
+            reference_name,
+        )
+    per_job = [
+        f"{label} {seconds * 1e6 / max(found.moved, 1):,.1f}"
+        for label, seconds in (
+            ("bare copy", found.bare),
+            ("+ the portal's indexes", found.portal_bare),
+            ("+ the package's indexes and triggers", found.plain),
+            ("mqp_jobs' claim", found.ours),
+        )
+        if seconds is not None
+    ]
+    ctx.note("claim round, microseconds per claimed job: " + "; ".join(per_job))
 
 
 def scenario_throughput(ctx: Context) -> None:
@@ -293,14 +363,14 @@ def scenario_history(ctx: Context) -> None:
     data = ctx.claim_data
     empty = Dataset(users=data.users, pending=data.pending, finished=0)
     with seeded_template(ctx.server, empty) as bare:
-        without, _, moved = claim_round(ctx.server, bare, repeats=ctx.repeats)
-    with_history, _, _ = claim_round(ctx.server, ctx.claim_template, repeats=ctx.repeats)
+        without = claim_round(ctx.server, bare, repeats=ctx.repeats)
+    with_history = claim_round(ctx.server, ctx.claim_template, repeats=ctx.repeats)
     ctx.add(
         "history",
-        f"claim round of {moved:,}: {data.finished:,} finished vs none",
+        f"claim round of {without.moved:,}: {data.finished:,} finished vs none",
         "ms",
-        with_history * 1000,
-        without * 1000,
+        with_history.ours * 1000,
+        without.ours * 1000,
         "no finished history",
     )
 
