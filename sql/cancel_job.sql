@@ -9,11 +9,13 @@ SET status = CASE WHEN rule.requeue THEN 'PENDING' ELSE 'CANCELLED' END,
     timestamp_cancelled = (statement_timestamp() AT TIME ZONE %(zone)s::interval),
     note = %(note)s
 FROM (
+    -- The hold rule of the claims (migration 0008), with the note's report in place of the
+    -- maintenance flag: a job the rule would hold back for its resource goes back in line.
     SELECT id,
-           queued
-           AND %(resource_down)s
-           AND timestamp_submitted > (statement_timestamp() AT TIME ZONE %(zone)s::interval) - make_interval(secs => %(max_queuing_time)s)
-           AS requeue
+           job_held(
+               queued, timestamp_submitted, %(resource_down)s::boolean,
+               %(max_queuing_time)s::integer, %(zone)s::interval
+           ) AS requeue
     FROM circuit_job
     WHERE id = %(job_id)s
 ) AS rule
