@@ -66,11 +66,6 @@ def get(conn: Conn, kind: JobKind, job_id: int) -> CircuitJob | HamiltonianJob |
     return row(conn, kind.get, {"job_id": job_id}, kind.model)
 
 
-def _attempt(value: object) -> int | None:
-    """The claim a runner names (``job.attempt`` of the job it was handed), or None."""
-    return None if value is None else check.count(value, "attempt", minimum=0, error=InvalidJob)
-
-
 def _refused(
     conn: Conn, kind: JobKind, job_id: int, transition: Transition, attempt: int | None = None
 ) -> Exception:
@@ -152,15 +147,13 @@ def _checked_completion(
     number = existing_id(fields["job_id"], kind)
     return number, {
         "job_id": number,
-        "result": check.optional_text(fields.get("result"), "result", InvalidJob),
-        "executed_resource": check.text(
-            fields["executed_resource"], "executed_resource", InvalidJob
+        "result": check.job_optional_text(fields.get("result"), "result"),
+        "executed_resource": check.job_text(fields["executed_resource"], "executed_resource"),
+        "executed_circuit": check.job_optional_text(
+            fields.get("executed_circuit"), "executed_circuit"
         ),
-        "executed_circuit": check.optional_text(
-            fields.get("executed_circuit"), "executed_circuit", InvalidJob
-        ),
-        "note": check.optional_text(fields.get("note"), "note", InvalidJob),
-        "attempt": _attempt(fields.get("attempt")),
+        "note": check.job_optional_text(fields.get("note"), "note"),
+        "attempt": check.attempt(fields.get("attempt")),
     }
 
 
@@ -270,12 +263,12 @@ def cancel(
     Returns the job's new status.
     """
     number = existing_id(job_id, kind)
-    text = check.optional_text(note, "note", InvalidJob)
+    text = check.job_optional_text(note, "note")
     fields = {
         "note": text,
         "resource_down": reports_resource_down(text),
         "max_queuing_time": MAX_QUEUING_TIME,
-        "attempt": _attempt(attempt),
+        "attempt": check.attempt(attempt),
         "requeued_status": str(CANCEL.or_to),
     }
     changed = _change(conn, kind, _CANCEL[kind], number, fields, CANCEL)
@@ -287,7 +280,7 @@ def fail(
 ) -> None:
     """WAITING → FAILED; with ``attempt``, only by that claim."""
     number = existing_id(job_id, kind)
-    fields = {"note": check.optional_text(note, "note", InvalidJob), "attempt": _attempt(attempt)}
+    fields = {"note": check.job_optional_text(note, "note"), "attempt": check.attempt(attempt)}
     _change(conn, kind, _FAIL[kind], number, fields, FAIL)
 
 
@@ -304,12 +297,10 @@ def update_hybrid(
     ``attempt``, only the runner of that claim may (the job WAITING for it)."""
     number = existing_id(job_id, HAMILTONIAN)
     values = {
-        "attempt": _attempt(attempt),
-        "epochs": check.count(epochs, "epochs", minimum=0, error=InvalidJob),
-        "params": check.optional_text(params, "params", InvalidJob),
-        "parametric_circuit": check.optional_text(
-            parametric_circuit, "parametric_circuit", InvalidJob
-        ),
-        "note": check.optional_text(note, "note", InvalidJob),
+        "attempt": check.attempt(attempt),
+        "epochs": check.epochs(epochs),
+        "params": check.job_optional_text(params, "params"),
+        "parametric_circuit": check.job_optional_text(parametric_circuit, "parametric_circuit"),
+        "note": check.job_optional_text(note, "note"),
     }
     _change(conn, HAMILTONIAN, _UPDATE_HYBRID_JOB, number, values, UPDATE_HYBRID)
