@@ -10,8 +10,8 @@ FROM (
                WHERE status NOT IN ('PENDING', 'WAITING', 'COMPLETED', 'CANCELLED', 'FAILED')
            ) AS unknown_status,
            count(*) FILTER (WHERE shots <= 0) AS shots_not_positive,
-           count(*) FILTER (WHERE circuit !~ '[^\u0009-\u000d\u001c-\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]') AS empty_circuit,
-           count(*) FILTER (WHERE circuit_format !~ '[^\u0009-\u000d\u001c-\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]') AS empty_circuit_format
+           count(*) FILTER (WHERE circuit !~ E'[^\u0009-\u000d\u001c-\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]') AS empty_circuit,
+           count(*) FILTER (WHERE circuit_format !~ E'[^\u0009-\u000d\u001c-\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]') AS empty_circuit_format
     FROM circuit_job
 ) AS c
 CROSS JOIN LATERAL (VALUES
@@ -27,8 +27,8 @@ FROM (
     SELECT count(*) FILTER (
                WHERE status NOT IN ('PENDING', 'WAITING', 'COMPLETED', 'CANCELLED', 'FAILED')
            ) AS unknown_status,
-           count(*) FILTER (WHERE interaction_str !~ '[^\u0009-\u000d\u001c-\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]') AS empty_interaction,
-           count(*) FILTER (WHERE coefficients_str !~ '[^\u0009-\u000d\u001c-\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]') AS empty_coefficients
+           count(*) FILTER (WHERE interaction_str !~ E'[^\u0009-\u000d\u001c-\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]') AS empty_interaction,
+           count(*) FILTER (WHERE coefficients_str !~ E'[^\u0009-\u000d\u001c-\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]') AS empty_coefficients
     FROM hamiltonian_job
 ) AS h
 CROSS JOIN LATERAL (VALUES
