@@ -5,10 +5,9 @@
 -- Blank was '[^[:space:]]' not found, whose meaning follows the database's locale: under
 -- C.UTF-8 it leaves out U+001C..U+001F, U+0085 and U+00A0, so a circuit of no-break spaces
 -- passed the trigger that the package refused, and adoption_findings did not report it. Blank
--- is now spelled out: the
--- characters Python's str.isspace() accepts, which validation.blank() strips, whatever the
--- locale. (Written as \uXXXX escapes of an E'' string, which mean the same whatever
--- standard_conforming_strings says.)
+-- is now spelled out: the characters Python's str.isspace() accepts, which validation.blank()
+-- strips, whatever the locale. (Written as \uXXXX escapes of an E'' string, which mean the
+-- same whatever standard_conforming_strings says.)
 CREATE OR REPLACE FUNCTION job_text_blank(value text) RETURNS boolean
 LANGUAGE sql IMMUTABLE AS $$
     SELECT value !~ E'[^\u0009-\u000d\u001c-\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]'
