@@ -20,7 +20,7 @@ from mqp_jobs import validation as check
 from mqp_jobs.clock import portal_zone
 from mqp_jobs.connection import is_connection_error, translate
 from mqp_jobs.errors import CommitOutcomeUnknown, InvalidArgument
-from mqp_jobs.execute import Conn, integer, rows, transaction, value
+from mqp_jobs.execute import Conn, rows, transaction, value
 from mqp_jobs.models import CircuitJob, HamiltonianJob
 from mqp_jobs.queries import query
 from mqp_jobs.rules import MAX_ACTIVE_JOBS_PER_USER_PER_RESOURCE, MAX_QUEUING_TIME
@@ -30,7 +30,7 @@ _LOCK_CLAIM_GROUPS = query("lock_claim_groups")
 _MOVE_CLAIMED_JOBS = query("move_claimed_jobs")
 _CLAIM_HAMILTONIAN_JOBS = query("claim_hamiltonian_jobs")
 _LOCK_CLAIM_GROUP = query("lock_claim_group")
-_COUNT_WAITING_IN_GROUP = query("count_waiting_in_group")
+_GROUP_WITHIN_ACTIVE_JOB_LIMIT = query("group_within_active_job_limit")
 _REGISTER_CLAIM_GROUPS = query("register_claim_groups")
 _TRANSACTION_ISOLATION = query("transaction_isolation")
 _SHADOWING_TEMP_TABLES = query("shadowing_temp_tables")
@@ -260,8 +260,12 @@ def is_within_active_job_limit(conn: Conn, job: object) -> bool:
     with _callers_errors(conn):
         _require_read_committed(conn)
         conn.execute(_LOCK_CLAIM_GROUP, group)
-        waiting = integer(conn, _COUNT_WAITING_IN_GROUP, {**group, "job_id": number})
-    return waiting < MAX_ACTIVE_JOBS_PER_USER_PER_RESOURCE
+        within = value(
+            conn,
+            _GROUP_WITHIN_ACTIVE_JOB_LIMIT,
+            {**group, "job_id": number, "max_active": MAX_ACTIVE_JOBS_PER_USER_PER_RESOURCE},
+        )
+    return within is True
 
 
 def _require_connection(conn: object) -> None:

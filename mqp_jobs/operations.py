@@ -12,6 +12,7 @@ from mqp_jobs.execute import Conn, column
 from mqp_jobs.models import QueueStats, RequeuedJobs, StatusCount
 from mqp_jobs.queries import query
 from mqp_jobs.rules import MAX_QUEUING_TIME
+from mqp_jobs.states import REQUEUE
 
 _REQUEUE_CIRCUIT = query("requeue_stale_circuit_jobs")
 _REQUEUE_HAMILTONIAN = query("requeue_stale_hamiltonian_jobs")
@@ -36,6 +37,7 @@ def requeue_stale_jobs(conn: Conn, older_than: timedelta) -> RequeuedJobs:
         "older_than": waited,
         "note": f"requeued: no runner report for {check.seconds_text(waited)}",
         "zone": portal_zone(),
+        "to_status": str(REQUEUE.to_status),
     }
     return RequeuedJobs(
         circuit=sorted(column(conn, _REQUEUE_CIRCUIT, params)),

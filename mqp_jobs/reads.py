@@ -124,12 +124,8 @@ def page_by_identity(
     filter_query: str | None,
 ) -> DashboardPage:
     """One dashboard page: ``{"jobs": [...], "totaljob_nr": n}``, n counting every page."""
-    size = check.count(
-        jobs_per_page, "jobs_per_page", minimum=0, maximum=MAX_JOBS_PER_PAGE, error=InvalidQuery
-    )
-    number = check.count(
-        page, "page", minimum=0, maximum=2**62 // MAX_JOBS_PER_PAGE, error=InvalidQuery
-    )
+    size = check.page_count(jobs_per_page, "jobs_per_page", maximum=MAX_JOBS_PER_PAGE)
+    number = check.page_count(page, "page", maximum=2**62 // MAX_JOBS_PER_PAGE)
     statement = _PAGE.format(order_by=_order_column(order_by), direction=_direction(order))
     params = {"identity": _identity(identity), "status": _status_filter(filter_query)}
     status = params["status"]

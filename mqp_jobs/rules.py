@@ -1,4 +1,9 @@
-"""The portal's scheduling rules, as constants and one predicate."""
+"""The portal's scheduling rules, as constants and one predicate.
+
+The constants are the one home of the numbers: every statement that applies the hold rule or
+the active-job limit receives them as parameters and passes them to the rules' SQL functions
+(``job_held``, ``within_active_job_limit``; migration 0008), where the rules are defined.
+"""
 
 from __future__ import annotations
 

@@ -44,9 +44,9 @@ def reference_key(value: object, attribute: str) -> object:
 
 def _references(owner: object, budget: object, target_spec: object) -> dict[str, str]:
     return {
-        "owner": check.text(reference_key(owner, "identity"), "owner", InvalidJob),
-        "budget": check.text(reference_key(budget, "name"), "budget", InvalidJob),
-        "target_spec": check.text(reference_key(target_spec, "name"), "target_spec", InvalidJob),
+        "owner": check.job_text(reference_key(owner, "identity"), "owner"),
+        "budget": check.job_text(reference_key(budget, "name"), "budget"),
+        "target_spec": check.job_text(reference_key(target_spec, "name"), "target_spec"),
     }
 
 
@@ -79,11 +79,11 @@ def _circuit_job_params(
     queued: object = False,
 ) -> dict[str, object]:
     return {
-        "shots": check.count(shots, "shots", minimum=1, error=InvalidJob),
-        "circuit": check.text(circuit, "circuit", InvalidJob),
-        "circuit_format": check.text(circuit_format, "circuit_format", InvalidJob),
-        "no_modify": check.flag(no_modify, "no_modify", InvalidJob),
-        "queued": check.flag(queued, "queued", InvalidJob),
+        "shots": check.shots(shots),
+        "circuit": check.job_text(circuit, "circuit"),
+        "circuit_format": check.job_text(circuit_format, "circuit_format"),
+        "no_modify": check.job_flag(no_modify, "no_modify"),
+        "queued": check.job_flag(queued, "queued"),
         **_references(owner, budget, target_spec),
     }
 
@@ -117,8 +117,8 @@ def create_hamiltonian_job(
     target_spec: str,
 ) -> HamiltonianJob:
     params = {
-        "interaction_str": check.text(interaction_str, "interaction_str", InvalidJob),
-        "coefficients_str": check.text(coefficients_str, "coefficients_str", InvalidJob),
+        "interaction_str": check.job_text(interaction_str, "interaction_str"),
+        "coefficients_str": check.job_text(coefficients_str, "coefficients_str"),
         **_references(owner, budget, target_spec),
     }
     job = row(conn, _CREATE_HAMILTONIAN_JOB, {**params, "zone": portal_zone()}, HamiltonianJob)

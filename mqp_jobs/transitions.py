@@ -1,8 +1,9 @@
 """Status changes after a claim: complete, cancel (or requeue), fail, hybrid updates.
 
-Each change is one UPDATE whose WHERE names the statuses it may start from, so a forbidden
-transition changes nothing; only when it matched no row is the job read again, to tell a
-missing job from a job in the wrong status. The event log is written by the tables' triggers.
+Each change is one UPDATE whose WHERE names the statuses it may start from (taken from the
+state machine's table in ``mqp_jobs.states``), so a forbidden transition changes nothing; only
+when it matched no row is the job read again, to tell a missing job from a job in the wrong
+status. The event log is written by the tables' triggers.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from mqp_jobs.execute import Conn, Params, column, row, rows, value
 from mqp_jobs.models import CircuitJob, HamiltonianJob
 from mqp_jobs.queries import query
 from mqp_jobs.rules import MAX_QUEUING_TIME, reports_resource_down
+from mqp_jobs.states import CANCEL, COMPLETE, FAIL, REQUEUE, UPDATE_HYBRID, Transition
 
 
 @dataclass(frozen=True)
@@ -64,41 +66,39 @@ def get(conn: Conn, kind: JobKind, job_id: int) -> CircuitJob | HamiltonianJob |
     return row(conn, kind.get, {"job_id": job_id}, kind.model)
 
 
-def _attempt(value: object) -> int | None:
-    """The claim a runner names (``job.attempt`` of the job it was handed), or None."""
-    return None if value is None else check.count(value, "attempt", minimum=0, error=InvalidJob)
-
-
 def _refused(
-    conn: Conn, kind: JobKind, job_id: int, action: str, allowed: str, attempt: int | None = None
+    conn: Conn, kind: JobKind, job_id: int, transition: Transition, attempt: int | None = None
 ) -> Exception:
     """The error for a guarded UPDATE that matched nothing: a missing job, a runner whose claim
     is no longer the job's, or a wrong status."""
     job = get(conn, kind, job_id)
     if job is None:
         return JobNotFound(f"no {kind.name} job {job_id}")
-    return _wrong_state(kind, job, action, allowed, attempt)
+    return _wrong_state(kind, job, transition, attempt)
 
 
 def _wrong_state(
     kind: JobKind,
     job: CircuitJob | HamiltonianJob,
-    action: str,
-    allowed: str,
+    transition: Transition,
     attempt: int | None,
+    allowed: str | None = None,
 ) -> InvalidTransition:
+    """The error for a job whose status (or claim) the transition does not start from.
+    ``allowed``: the statuses in words, where more than the table's are accepted."""
+    action = transition.action
     if attempt is not None and job.attempt != attempt:
         return StaleAttempt(
             f"{kind.name} job {job.id} is {job.status} at claim {job.attempt}; this runner's "
             f"claim {attempt} is no longer the job's (it was requeued), so {action} is refused"
         )
-    if attempt is not None and job.status == "PENDING":
+    if attempt is not None and job.status == REQUEUE.to_status:
         return StaleAttempt(
             f"{kind.name} job {job.id} was put back in line after this runner's claim "
             f"{attempt}, so {action} is refused"
         )
     return InvalidTransition(
-        f"{kind.name} job {job.id} is {job.status}; {action} needs it {allowed}"
+        f"{kind.name} job {job.id} is {job.status}; {action} needs it {allowed or transition.needs}"
     )
 
 
@@ -108,14 +108,14 @@ def _change(
     statement: LiteralString,
     job_id: int,
     fields: Params,
-    action: str,
-    allowed: str,
+    transition: Transition,
 ) -> object:
     """Run one guarded UPDATE of job ``job_id`` returning one column; raise when it matched
     nothing."""
-    changed = value(conn, statement, {"job_id": job_id, "zone": portal_zone(), **fields})
+    params = {"job_id": job_id, "zone": portal_zone(), **transition.params, **fields}
+    changed = value(conn, statement, params)
     if changed is None:
-        raise _refused(conn, kind, job_id, action, allowed, _named({"attempt": None, **fields}))
+        raise _refused(conn, kind, job_id, transition, _named({"attempt": None, **fields}))
     return changed
 
 
@@ -147,15 +147,13 @@ def _checked_completion(
     number = existing_id(fields["job_id"], kind)
     return number, {
         "job_id": number,
-        "result": check.optional_text(fields.get("result"), "result", InvalidJob),
-        "executed_resource": check.text(
-            fields["executed_resource"], "executed_resource", InvalidJob
+        "result": check.job_optional_text(fields.get("result"), "result"),
+        "executed_resource": check.job_text(fields["executed_resource"], "executed_resource"),
+        "executed_circuit": check.job_optional_text(
+            fields.get("executed_circuit"), "executed_circuit"
         ),
-        "executed_circuit": check.optional_text(
-            fields.get("executed_circuit"), "executed_circuit", InvalidJob
-        ),
-        "note": check.optional_text(fields.get("note"), "note", InvalidJob),
-        "attempt": _attempt(fields.get("attempt")),
+        "note": check.job_optional_text(fields.get("note"), "note"),
+        "attempt": check.attempt(fields.get("attempt")),
     }
 
 
@@ -171,7 +169,7 @@ def _already_completed(job: CircuitJob | HamiltonianJob | None, entry: Params) -
     if job is None or entry["attempt"] not in (None, job.attempt):
         return False
     stored = (job.status, job.result, job.executed_resource, job.executed_circuit, job.note)
-    return stored == ("COMPLETED", *(entry[key] for key in _COMPLETION_FIELDS))
+    return stored == (COMPLETE.to_status, *(entry[key] for key in _COMPLETION_FIELDS))
 
 
 def complete(
@@ -198,7 +196,7 @@ def complete(
         },
     )
     try:
-        changed = value(conn, _COMPLETE[kind], {**entry, "zone": portal_zone()})
+        changed = value(conn, _COMPLETE[kind], {**entry, **COMPLETE.params, "zone": portal_zone()})
     except pg_errors.ForeignKeyViolation:
         raise UnknownResource(f"no resource {executed_resource!r}") from None
     if changed is None:
@@ -209,9 +207,9 @@ def complete(
             raise _wrong_state(
                 kind,
                 job,
-                "completing",
-                "WAITING (or COMPLETED with these values)",
+                COMPLETE,
                 _named(entry),
+                f"{COMPLETE.needs} (or {COMPLETE.to_status} with these values)",
             )
 
 
@@ -234,7 +232,9 @@ def complete_many(conn: Conn, kind: JobKind, completions: Iterable[Mapping[str, 
     if not batch:
         return
     columns = {name: [entry[name] for entry in batch] for name in batch[0]}
-    completed = set(column(conn, _COMPLETE_MANY[kind], {**columns, "zone": portal_zone()}))
+    completed = set(
+        column(conn, _COMPLETE_MANY[kind], {**columns, **COMPLETE.params, "zone": portal_zone()})
+    )
     if len(completed) == len(batch):
         return
     unknown = set(column(conn, _UNKNOWN_RESOURCES, {"names": columns["executed_resource"]}))
@@ -250,7 +250,7 @@ def complete_many(conn: Conn, kind: JobKind, completions: Iterable[Mapping[str, 
             continue
         if job is None:
             raise JobNotFound(f"completion {place}: no {kind.name} job {number}")
-        refused = _wrong_state(kind, job, "completing", "WAITING", _named(entry))
+        refused = _wrong_state(kind, job, COMPLETE, _named(entry))
         raise type(refused)(f"completion {place}: {refused}")
 
 
@@ -263,14 +263,15 @@ def cancel(
     Returns the job's new status.
     """
     number = existing_id(job_id, kind)
-    text = check.optional_text(note, "note", InvalidJob)
+    text = check.job_optional_text(note, "note")
     fields = {
         "note": text,
         "resource_down": reports_resource_down(text),
         "max_queuing_time": MAX_QUEUING_TIME,
-        "attempt": _attempt(attempt),
+        "attempt": check.attempt(attempt),
+        "requeued_status": str(CANCEL.or_to),
     }
-    changed = _change(conn, kind, _CANCEL[kind], number, fields, "cancelling", "PENDING or WAITING")
+    changed = _change(conn, kind, _CANCEL[kind], number, fields, CANCEL)
     return str(changed)
 
 
@@ -279,8 +280,8 @@ def fail(
 ) -> None:
     """WAITING → FAILED; with ``attempt``, only by that claim."""
     number = existing_id(job_id, kind)
-    fields = {"note": check.optional_text(note, "note", InvalidJob), "attempt": _attempt(attempt)}
-    _change(conn, kind, _FAIL[kind], number, fields, "failing", "WAITING")
+    fields = {"note": check.job_optional_text(note, "note"), "attempt": check.attempt(attempt)}
+    _change(conn, kind, _FAIL[kind], number, fields, FAIL)
 
 
 def update_hybrid(
@@ -296,20 +297,10 @@ def update_hybrid(
     ``attempt``, only the runner of that claim may (the job WAITING for it)."""
     number = existing_id(job_id, HAMILTONIAN)
     values = {
-        "attempt": _attempt(attempt),
-        "epochs": check.count(epochs, "epochs", minimum=0, error=InvalidJob),
-        "params": check.optional_text(params, "params", InvalidJob),
-        "parametric_circuit": check.optional_text(
-            parametric_circuit, "parametric_circuit", InvalidJob
-        ),
-        "note": check.optional_text(note, "note", InvalidJob),
+        "attempt": check.attempt(attempt),
+        "epochs": check.epochs(epochs),
+        "params": check.job_optional_text(params, "params"),
+        "parametric_circuit": check.job_optional_text(parametric_circuit, "parametric_circuit"),
+        "note": check.job_optional_text(note, "note"),
     }
-    _change(
-        conn,
-        HAMILTONIAN,
-        _UPDATE_HYBRID_JOB,
-        number,
-        values,
-        "a hybrid update",
-        "PENDING or WAITING",
-    )
+    _change(conn, HAMILTONIAN, _UPDATE_HYBRID_JOB, number, values, UPDATE_HYBRID)

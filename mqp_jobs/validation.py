@@ -1,4 +1,11 @@
-"""Argument checks run before anything touches the database."""
+"""Argument checks run before anything touches the database.
+
+Each check raises one error class, whatever the caller: a job's fields (``job_text``,
+``shots``, ``epochs``, ...) raise ``InvalidJob``, a listing's arguments ``InvalidQuery``, any
+other argument ``InvalidArgument`` (of which both are subclasses). The rules the database also
+enforces on job rows (a known status, positive shots, non-blank text, epochs not negative) are
+those of migration 0009, which a test holds to these.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +13,7 @@ import re
 from collections.abc import Iterable
 from datetime import timedelta
 
-from mqp_jobs.errors import InvalidArgument
+from mqp_jobs.errors import InvalidArgument, InvalidJob, InvalidQuery
 
 # PostgreSQL's bigint: an id outside it cannot name any job.
 MAX_ID = 2**63 - 1
@@ -53,18 +60,22 @@ def _refuse_unstorable(value: str, name: str, error: type[InvalidArgument], what
         raise error(f"{name} must not contain {reason}{what}")
 
 
-def text(value: object, name: str, error: type[InvalidArgument] = InvalidArgument) -> str:
-    """A non-empty string that PostgreSQL text can hold."""
+def blank(value: str) -> bool:
+    """Whether a string is empty or only whitespace (``str.isspace``'s characters), which no
+    text a job needs may be. Migration 0009's ``job_text_blank`` is the database's twin."""
+    return not value.strip()
+
+
+def _text(value: object, name: str, error: type[InvalidArgument]) -> str:
     if not isinstance(value, str):
         raise error(f"{name} must be a string, not {type(value).__name__}")
-    if not value.strip():
+    if blank(value):
         raise error(f"{name} must not be empty")
     _refuse_unstorable(value, name, error)
     return value
 
 
-def optional_text(value: object, name: str, error: type[InvalidArgument] = InvalidArgument) -> str:
-    """A string or None; absent text is stored as '', as the portal stores it."""
+def _optional_text(value: object, name: str, error: type[InvalidArgument]) -> str:
     if value is None or value == "":
         return ""
     if not isinstance(value, str):
@@ -73,27 +84,82 @@ def optional_text(value: object, name: str, error: type[InvalidArgument] = Inval
     return value
 
 
-def flag(value: object, name: str, error: type[InvalidArgument] = InvalidArgument) -> bool:
-    """A real bool: 0, 1 and 'yes' are refused rather than guessed at."""
+def _flag(value: object, name: str, error: type[InvalidArgument]) -> bool:
     if not isinstance(value, bool):
         raise error(f"{name} must be True or False, not {shown(value)}")
     return value
 
 
-def count(
-    value: object,
-    name: str,
-    *,
-    minimum: int,
-    maximum: int = 2**31 - 1,
-    error: type[InvalidArgument] = InvalidArgument,
+def _count(
+    value: object, name: str, minimum: int, maximum: int, error: type[InvalidArgument]
 ) -> int:
-    """An int (never a bool) within [minimum, maximum]."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise error(f"{name} must be an integer, not {type(value).__name__}")
     if not minimum <= value <= maximum:
         raise error(f"{name} must be between {minimum} and {maximum}, not {shown(value)}")
     return value
+
+
+_MAX_INTEGER = 2**31 - 1  # PostgreSQL's integer
+
+
+def text(value: object, name: str) -> str:
+    """A non-blank string that PostgreSQL text can hold; InvalidArgument otherwise."""
+    return _text(value, name, InvalidArgument)
+
+
+def optional_text(value: object, name: str) -> str:
+    """A string or None; absent text is stored as '', as the portal stores it. InvalidArgument
+    otherwise."""
+    return _optional_text(value, name, InvalidArgument)
+
+
+def flag(value: object, name: str) -> bool:
+    """A real bool: 0, 1 and 'yes' are refused (InvalidArgument) rather than guessed at."""
+    return _flag(value, name, InvalidArgument)
+
+
+def count(value: object, name: str, *, minimum: int, maximum: int = _MAX_INTEGER) -> int:
+    """An int (never a bool) within [minimum, maximum]; InvalidArgument otherwise."""
+    return _count(value, name, minimum, maximum, InvalidArgument)
+
+
+def page_count(value: object, name: str, *, maximum: int) -> int:
+    """A listing's page number or size: an int from 0 to maximum; InvalidQuery otherwise."""
+    return _count(value, name, 0, maximum, InvalidQuery)
+
+
+def job_text(value: object, name: str) -> str:
+    """A job's text that must be given (circuit, circuit_format, interaction_str,
+    coefficients_str, the names it refers to): non-blank; InvalidJob otherwise."""
+    return _text(value, name, InvalidJob)
+
+
+def job_optional_text(value: object, name: str) -> str:
+    """A job's text that may be absent (note, result, executed_circuit, params, ...): a
+    string or None, absent stored as ''; InvalidJob otherwise."""
+    return _optional_text(value, name, InvalidJob)
+
+
+def job_flag(value: object, name: str) -> bool:
+    """A job's flag (no_modify, queued): a real bool; InvalidJob otherwise."""
+    return _flag(value, name, InvalidJob)
+
+
+def shots(value: object) -> int:
+    """A job's shots: a positive int (never a bool); InvalidJob otherwise."""
+    return _count(value, "shots", 1, _MAX_INTEGER, InvalidJob)
+
+
+def epochs(value: object) -> int:
+    """A hybrid job's epochs: an int, 0 or more; InvalidJob otherwise."""
+    return _count(value, "epochs", 0, _MAX_INTEGER, InvalidJob)
+
+
+def attempt(value: object) -> int | None:
+    """The claim a runner names (the ``attempt`` of the job it was handed), or None;
+    InvalidJob otherwise."""
+    return None if value is None else _count(value, "attempt", 0, _MAX_INTEGER, InvalidJob)
 
 
 def job_id(value: object) -> int | None:

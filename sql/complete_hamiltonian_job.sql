@@ -1,13 +1,13 @@
 -- name: complete_hamiltonian_job
--- As complete_job: only a WAITING job completes.
+-- As complete_job: only a job in a status completing starts from (WAITING) completes.
 UPDATE hamiltonian_job
-SET status = 'COMPLETED',
+SET status = %(to_status)s,
     result = %(result)s,
     executed_resource = %(executed_resource)s,
     executed_circuit = %(executed_circuit)s,
     note = %(note)s,
     timestamp_completed = (statement_timestamp() AT TIME ZONE %(zone)s::interval)
-WHERE id = %(job_id)s AND status = 'WAITING'
+WHERE id = %(job_id)s AND status = ANY (%(from_statuses)s::text[])
   -- A runner that names its claim completes only that claim (a stale runner's call matches
   -- nothing once the job was requeued and claimed again).
   AND (%(attempt)s::integer IS NULL OR attempt = %(attempt)s::integer)

@@ -1,5 +1,6 @@
 -- name: fail_hamiltonian_job
-UPDATE hamiltonian_job SET status = 'FAILED', note = %(note)s
-WHERE id = %(job_id)s AND status = 'WAITING'
+-- As fail_job.
+UPDATE hamiltonian_job SET status = %(to_status)s, note = %(note)s
+WHERE id = %(job_id)s AND status = ANY (%(from_statuses)s::text[])
   AND (%(attempt)s::integer IS NULL OR attempt = %(attempt)s::integer)
 RETURNING id

@@ -22,22 +22,15 @@
 --            of each: all that any group may move, whatever its backlog.
 WITH RECURSIVE
 target AS (
-    -- Every target, with its resource and the submission time up to which its queued jobs may
-    -- go (after the cutoff they are held while the resource is in maintenance). A target with no
-    -- resource, or naming a resource without a row, is not in maintenance.
-    SELECT t.name, t.resource_name,
-           CASE WHEN coalesce(r.maintenance, false)
-                THEN (statement_timestamp() AT TIME ZONE %(zone)s::interval)
-                     - make_interval(secs => %(max_queuing_time)s)
-                ELSE 'infinity'::timestamp
-           END AS held_after
-    FROM target_specification AS t
-    LEFT JOIN resource AS r ON r.name = t.resource_name
+    -- Every target, with its resource and whether that is in maintenance (then its queued jobs
+    -- are held by the hold rule, job_held of migration 0008, until they have waited long enough).
+    SELECT t.name, t.resource_name, t.in_maintenance
+    FROM target_maintenance() AS t
 ),
 admitted AS (
     -- The targets the resource filters admit and, where the filter names the owners it admits
     -- on a target, those owners (NULL: any owner).
-    SELECT t.name, t.resource_name, t.held_after,
+    SELECT t.name, t.resource_name, t.in_maintenance,
            CASE WHEN %(owners)s::text[] IS NOT NULL THEN %(owners)s::text[]
                 WHEN t.resource_name = %(reserved_resource)s::text THEN %(reserved_for)s::text[]
            END AS owners
@@ -58,16 +51,16 @@ way AS (
                OR %(resource)s::text IS NOT NULL
                OR %(excluded_resources)s::text[] IS NOT NULL
                OR %(reserved_resource)s::text IS NOT NULL
-               OR EXISTS (SELECT FROM target AS t WHERE t.held_after < 'infinity'::timestamp)
+               OR EXISTS (SELECT FROM target AS t WHERE t.in_maintenance)
            ) AS by_stream
 ),
 stream AS (
     -- The lines read by streams: a whole target's line, or one admitted owner's line on it.
-    SELECT a.name AS target_specification, a.resource_name, a.held_after, NULL::text AS owner
+    SELECT a.name AS target_specification, a.resource_name, a.in_maintenance, NULL::text AS owner
     FROM admitted AS a
     WHERE a.owners IS NULL
     UNION ALL
-    SELECT a.name, a.resource_name, a.held_after, o.owner
+    SELECT a.name, a.resource_name, a.in_maintenance, o.owner
     FROM admitted AS a
     CROSS JOIN LATERAL unnest(a.owners) AS o (owner)
     WHERE (%(owners)s::text[] IS NULL OR o.owner = ANY (%(owners)s::text[]))
@@ -105,18 +98,16 @@ candidate AS (
     (SELECT j.id, j.owner, j.target_specification, j.timestamp_submitted
      FROM circuit_job AS j
      LEFT JOIN LATERAL (
-         SELECT t.resource_name, coalesce(r.maintenance, false) AS in_maintenance
-         FROM target_specification AS t
-         LEFT JOIN resource AS r ON r.name = t.resource_name
+         SELECT t.resource_name, t.in_maintenance
+         FROM target_maintenance() AS t
          WHERE t.name = j.target_specification
      ) AS target ON true
      WHERE NOT (SELECT w.by_group OR w.by_stream FROM way AS w)
        AND j.status = 'PENDING'
        AND (%(job_ids)s::bigint[] IS NULL OR j.id = ANY (%(job_ids)s::bigint[]))
-       AND NOT (
-           j.queued
-           AND coalesce(target.in_maintenance, false)
-           AND j.timestamp_submitted > (statement_timestamp() AT TIME ZONE %(zone)s::interval) - make_interval(secs => %(max_queuing_time)s)
+       AND NOT job_held(
+           j.queued, j.timestamp_submitted, target.in_maintenance,
+           %(max_queuing_time)s::integer, %(zone)s::interval
        )
        AND (%(owners)s::text[] IS NULL OR j.owner = ANY (%(owners)s::text[]))
        AND (%(excluded_owners)s::text[] IS NULL OR j.owner <> ALL (%(excluded_owners)s::text[]))
@@ -137,7 +128,9 @@ candidate AS (
     (SELECT s.id, s.owner, s.target_specification, s.timestamp_submitted
      FROM stream AS l
      CROSS JOIN LATERAL (
-         -- A whole target's line: its jobs not queued, and its queued jobs up to the cutoff.
+         -- A whole target's line: its jobs not queued, and its queued jobs the hold rule lets
+         -- go (job_held given queued => true folds to an upper bound on timestamp_submitted,
+         -- an index range condition, so a held range is never read).
          -- (Each line is ordered by the whole key of its index, whose leading columns are
          -- fixed here: only that index yields the order, so it is the one read.)
          (SELECT j.id, j.owner, j.target_specification, j.timestamp_submitted
@@ -162,7 +155,10 @@ candidate AS (
             AND j.status = 'PENDING'
             AND j.target_specification = l.target_specification
             AND j.queued = true
-            AND j.timestamp_submitted <= l.held_after
+            AND NOT job_held(
+                true, j.timestamp_submitted, l.in_maintenance,
+                %(max_queuing_time)s::integer, %(zone)s::interval
+            )
             AND (%(excluded_owners)s::text[] IS NULL
                  OR j.owner <> ALL (%(excluded_owners)s::text[]))
             AND (
@@ -191,7 +187,10 @@ candidate AS (
             AND j.owner = l.owner
             AND j.target_specification = l.target_specification
             AND j.queued = true
-            AND j.timestamp_submitted <= l.held_after
+            AND NOT job_held(
+                true, j.timestamp_submitted, l.in_maintenance,
+                %(max_queuing_time)s::integer, %(zone)s::interval
+            )
           ORDER BY j.owner, j.target_specification, j.queued, j.timestamp_submitted, j.id
           LIMIT %(window)s)
      ) AS s
@@ -221,7 +220,10 @@ candidate AS (
                 AND j.owner = g.owner
                 AND j.target_specification = g.target_specification
                 AND j.queued = true
-                AND j.timestamp_submitted <= a.held_after
+                AND NOT job_held(
+                    true, j.timestamp_submitted, a.in_maintenance,
+                    %(max_queuing_time)s::integer, %(zone)s::interval
+                )
               ORDER BY j.owner, j.target_specification, j.queued, j.timestamp_submitted, j.id
               LIMIT %(max_active)s)
          ) AS u
@@ -263,7 +265,7 @@ eligible AS (
     SELECT p.id, p.owner, p.target_specification, p.timestamp_submitted, p.place
     FROM placed AS p
     LEFT JOIN waiting AS w USING (owner, target_specification)
-    WHERE p.place + coalesce(w.jobs, 0) <= %(max_active)s
+    WHERE within_active_job_limit(p.place, coalesce(w.jobs, 0), %(max_active)s::integer)
 ),
 locked AS (
     -- Groups in FIFO order of their oldest eligible job. SKIP LOCKED passes over groups another

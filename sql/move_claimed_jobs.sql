@@ -20,14 +20,14 @@ picked AS (
     JOIN given AS g
       ON g.id = j.id AND g.owner = j.owner AND g.target_specification = j.target_specification
     WHERE j.status = 'PENDING'
-      AND NOT (
-          j.queued
-          AND j.timestamp_submitted > (statement_timestamp() AT TIME ZONE %(zone)s::interval) - make_interval(secs => %(max_queuing_time)s)
-          AND EXISTS (
-              SELECT FROM target_specification AS t
-              JOIN resource AS r ON r.name = t.resource_name
-              WHERE t.name = j.target_specification AND r.maintenance
-          )
+      AND NOT job_held(
+          j.queued,
+          j.timestamp_submitted,
+          (SELECT t.in_maintenance
+           FROM target_maintenance() AS t
+           WHERE t.name = j.target_specification),
+          %(max_queuing_time)s::integer,
+          %(zone)s::interval
       )
     FOR UPDATE OF j SKIP LOCKED
 ),
@@ -51,7 +51,7 @@ admitted AS (
           AND w.owner = p.owner
           AND w.target_specification = p.target_specification
     ) AS w
-    WHERE p.place + w.jobs <= %(max_active)s
+    WHERE within_active_job_limit(p.place, w.jobs, %(max_active)s::integer)
 ),
 moved AS (
     UPDATE circuit_job AS j

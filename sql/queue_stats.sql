@@ -58,9 +58,8 @@ SELECT
         AS oldest_pending_age,
     (SELECT count(*)
      FROM active AS a
-     JOIN target_specification AS t ON t.name = a.target_specification
-     JOIN resource AS r ON r.name = t.resource_name
-     WHERE a.status = 'PENDING' AND a.queued AND r.maintenance
-       AND a.timestamp_submitted > (statement_timestamp() AT TIME ZONE %(zone)s::interval)
-                                   - make_interval(secs => %(max_queuing_time)s))
+     JOIN target_maintenance() AS t ON t.name = a.target_specification
+     WHERE a.status = 'PENDING'
+       AND job_held(a.queued, a.timestamp_submitted, t.in_maintenance,
+                    %(max_queuing_time)s::integer, %(zone)s::interval))
         AS held_jobs

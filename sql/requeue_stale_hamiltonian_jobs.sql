@@ -6,7 +6,7 @@ WITH stale AS (
     FOR UPDATE SKIP LOCKED
 )
 UPDATE hamiltonian_job AS h
-SET status = 'PENDING', timestamp_scheduled = NULL, note = %(note)s
+SET status = %(to_status)s, timestamp_scheduled = NULL, note = %(note)s
 FROM stale
 WHERE h.id = stale.id
 RETURNING h.id
