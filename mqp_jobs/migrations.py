@@ -55,6 +55,7 @@ _GRANTS = [
         "grant_job_counts_read",
         "grant_event_log_append",
         "grant_sequence_usage",
+        "grant_rule_functions",
     )
 ]
 

@@ -321,3 +321,42 @@ def test_portal_tables_without_a_column_the_package_needs_are_reported_and_refus
     with pytest.raises(MigrationError, match=r"circuit_job\.queued"):
         mqp_jobs.migrate(portal_database)
     assert _catalog(portal_database) == before
+
+
+def test_rule_functions_stay_callable_where_default_privileges_withhold_execute(
+    empty_database: str,
+) -> None:
+    """The job tables' triggers and the claims call SQL functions (0003, 0008, 0009) as the
+    role that writes. On a database whose default privileges give PUBLIC no EXECUTE, the
+    portal's own plain INSERT and the application role's claim keep working."""
+    role = f"mqp_jobs_writer_{os.getpid()}"
+    with psycopg.connect(empty_database, autocommit=True) as admin:
+        admin.execute("ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC")
+        mqp_jobs.migrate(empty_database)
+        admin.execute(sql.SQL("CREATE ROLE {} LOGIN NOSUPERUSER").format(sql.Identifier(role)))
+        try:
+            mqp_jobs.grant_app_role(role, empty_database)
+            with mqp_jobs.JobStore(empty_database) as store:
+                store.create_user("alice")
+                store.create_budget("grant", "alice")
+                store.create_resource("qpu-a")
+                store.create_target_spec("t", "qpu-a")
+            writer = make_conninfo(empty_database, user=role)
+            with psycopg.connect(writer, autocommit=True) as conn:
+                # As the portal's ORM writes a job: a plain INSERT, the rule triggers firing.
+                conn.execute(
+                    "INSERT INTO circuit_job (shots, circuit, circuit_format, owner, budget,"
+                    " target_specification) VALUES (1, 'c', 'qasm2', 'alice', 'grant', 't')"
+                )
+                with pytest.raises(psycopg.errors.CheckViolation, match="a circuit"):
+                    conn.execute(
+                        "INSERT INTO circuit_job (shots, circuit, circuit_format, owner, budget,"
+                        " target_specification) VALUES (1, ' ', 'qasm2', 'alice', 'grant', 't')"
+                    )
+            with mqp_jobs.JobStore(writer) as store:
+                store.create_job(1, "c", "alice", "grant", "t", "qasm2")
+                assert len(store.claim_jobs()) == 2
+                assert store.queue_stats().total("WAITING") == 2
+        finally:
+            admin.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))
+            admin.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))

@@ -50,3 +50,18 @@ CREATE TRIGGER hamiltonian_job_rule_coefficients_str
     BEFORE INSERT OR UPDATE OF coefficients_str ON hamiltonian_job
     FOR EACH ROW WHEN (job_text_blank(NEW.coefficients_str))
     EXECUTE FUNCTION job_rule_broken('a coefficients string');
+
+-- The rule functions are pure predicates over what their caller passes or may already read
+-- (target_maintenance() runs with the caller's rights on target_specification and resource).
+-- Every role that writes jobs needs them: the triggers' conditions call them as the writing
+-- role, the portal's ORM included, and the claims call them as the application role. Granted to
+-- PUBLIC explicitly, so a database whose default privileges withhold EXECUTE from PUBLIC keeps
+-- accepting the portal's writes.
+GRANT EXECUTE ON FUNCTION
+    budget_chargeable(text, text),
+    target_maintenance(),
+    job_held(boolean, timestamp, boolean, integer, interval),
+    within_active_job_limit(bigint, bigint, integer),
+    job_text_blank(text),
+    job_status_known(text)
+TO PUBLIC;
