@@ -51,7 +51,9 @@ def _interruptible() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-def _demo(*args: str) -> subprocess.Popen[str]:
+def _demo(*args: str, group: bool = False) -> subprocess.Popen[str]:
+    """The demo; with ``group``, in a process group of its own (a session), as under a service
+    manager that signals the whole group."""
     return subprocess.Popen(
         [sys.executable, "-m", "mqp_jobs.cli", "demo", *args],
         env=_env(MQP_DATABASE_URL=NOWHERE),
@@ -60,6 +62,7 @@ def _demo(*args: str) -> subprocess.Popen[str]:
         text=True,
         cwd=ROOT,
         preexec_fn=_interruptible,
+        start_new_session=group,
     )
 
 
@@ -82,9 +85,13 @@ def test_the_demo_starts_an_embedded_server_says_so_and_removes_it() -> None:
     assert _gone(Path(match.group(1)))
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
-def test_a_demo_stopped_midway_stops_and_removes_its_server(signum: int) -> None:
-    process = _demo("--jobs", "100000")
+@pytest.mark.parametrize(
+    ("signum", "group"),
+    [(signal.SIGTERM, False), (signal.SIGINT, False), (signal.SIGTERM, True)],
+    ids=["SIGTERM", "Ctrl-C", "SIGTERM to the process group"],
+)
+def test_a_demo_stopped_midway_stops_and_removes_its_server(signum: int, group: bool) -> None:
+    process = _demo("--jobs", "100000", group=group)
     assert process.stdout is not None
     folder = None
     for line in process.stdout:
@@ -94,8 +101,13 @@ def test_a_demo_stopped_midway_stops_and_removes_its_server(signum: int) -> None
             break
     assert folder is not None and folder.exists()
     time.sleep(1)
-    process.send_signal(signum)
+    signalled = time.monotonic()
+    if group:  # the children and the embedded server's processes get it too
+        os.killpg(process.pid, signum)
+    else:
+        process.send_signal(signum)
     _, err = process.communicate(timeout=60)
+    assert time.monotonic() - signalled < 10  # not waiting for reports of dead children
     assert process.returncode == (128 + signal.SIGTERM if signum == signal.SIGTERM else 130)
     assert "Traceback" not in err
     assert _gone(folder)

@@ -371,14 +371,21 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     return "\n".join([line(cells[0]), rule, *(line(row) for row in cells[1:])])
 
 
-def _collect(results: Any, count: int, within: float = 30.0) -> list[Any]:
-    """The reports of the child processes that managed to send one within ``within`` s."""
-    reports, deadline = [], time.monotonic() + within
-    for _ in range(count):
-        try:
-            reports.append(results.get(timeout=max(0.1, deadline - time.monotonic())))
+def _collect(results: Any, processes: Sequence[Any], within: float = 30.0) -> list[Any]:
+    """The reports of the child processes that managed to send one within ``within`` s.
+
+    Stops waiting as soon as every child has ended: one that ended without a report (killed,
+    like the whole process group on a SIGTERM to it) will never send one.
+    """
+    reports: list[Any] = []
+    deadline = time.monotonic() + within
+    while len(reports) < len(processes) and time.monotonic() < deadline:
+        ended = not any(process.is_alive() for process in processes)
+        try:  # a child's report is in the queue before that child ends
+            reports.append(results.get(timeout=0 if ended else 0.1))
         except queue.Empty:
-            break
+            if ended:
+                break
     return reports
 
 
@@ -494,7 +501,7 @@ def run(
                 time.sleep(0.1)
         finally:
             stop.set()
-            reports = _collect(results, len(submitters) + len(schedulers))
+            reports = _collect(results, [*submitters, *schedulers])
             for process in [*submitters, *schedulers]:
                 process.join(timeout=10)
                 if process.is_alive():
