@@ -33,8 +33,13 @@ def mqp_jobs(
 def test_help_lists_every_command() -> None:
     done = mqp_jobs("--help")
     assert done.returncode == 0
-    for command in ("migrate", "stats", "demo", "bench", "grant"):
+    for command in ("migrate", "stats", "demo", "bench", "grant", "metrics"):
         assert command in done.stdout
+    # Where the database is found, in resolve_conninfo's order.
+    said = " ".join(done.stdout.split())
+    order = ["--database-url", "$MQP_DATABASE_URL", "$QUANTUM_DB_HOST", "libpq's defaults"]
+    assert all(name in said for name in order), said
+    assert [said.index(name) for name in order] == sorted(said.index(name) for name in order)
 
 
 def test_stats_prints_jobs_by_status_and_resource(
@@ -113,6 +118,8 @@ def test_a_quick_benchmark_prints_the_claim_round_ratio(conninfo: str) -> None:
         (("demo", "--jobs", "0"), 2, "at least 1"),
         (("demo", "--jobs", "many"), 2, "not a whole number"),
         (("stats", "--verbose"), 2, "unrecognized arguments"),
+        (("metrics", "--timeout", "0"), 2, "must be above 0"),
+        (("metrics", "--timeout", "soon"), 2, "not a number of seconds"),
         (("--database-url", "postgresql://[broken", "stats"), 1, "invalid database URL"),
         (("--database-url", "host=127.0.0.1 port=1 dbname=x", "stats"), 1, "port 1 database x"),
     ],
