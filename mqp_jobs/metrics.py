@@ -17,7 +17,8 @@ A portal service that claims or completes jobs::
     from mqp_jobs import metrics
 
     store = metrics.instrument(mqp_jobs.configure())  # the module-level functions, metered
-    prometheus_client.REGISTRY.register(metrics.QueueCollector(store))
+    queue = mqp_jobs.JobStore(settings=metrics.scrape_settings()).open()  # for the scrapes
+    prometheus_client.REGISTRY.register(metrics.QueueCollector(queue))
     prometheus_client.start_http_server(9464)
 
 ``mqp-jobs metrics --port N`` serves the queue's metrics from a process of its own, over a
