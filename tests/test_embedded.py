@@ -211,3 +211,21 @@ def test_a_server_that_cannot_start_is_one_error_and_leaves_no_folder(
     ):
         pytest.fail("no server started")
     assert set(Path(embedded._parent()).glob(f"{embedded.PREFIX}{os.getpid()}_*")) == before
+
+
+def test_a_demo_whose_server_cannot_start_says_why_in_one_line() -> None:
+    # initdb refuses a locale that does not exist: the embedded server cannot start.
+    done = subprocess.run(
+        [sys.executable, "-m", "mqp_jobs.cli", "demo", "--jobs", "50"],
+        env=_env(MQP_DATABASE_URL=NOWHERE, LC_ALL="xx_XX.UTF-8"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert done.returncode == 1
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert done.stderr.startswith("mqp-jobs: could not start the embedded PostgreSQL server in ")
+    assert "initdb exited with status 1 (initdb: error: invalid locale" in done.stderr
+    folder = Path(done.stderr.split(" server in ")[1].split(":")[0])
+    assert _gone(folder)

