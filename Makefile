@@ -27,6 +27,12 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test,embedded,metrics,bench,docs,dev]'
 	touch $@
 
+# The demo's plot (make demo DEMO_ARGS="--plot docs/demo.png") needs matplotlib: the demo
+# installs the plot extra; the suite does not need it.
+$(VENV)/.installed-demo: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[embedded,metrics,plot]'
+	touch $@
+
 $(VENV)/.installed-docs: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[docs]'
 	touch $@
@@ -49,7 +55,7 @@ docs-serve: $(VENV)/.installed-docs
 MQP_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 export MQP_DATABASE_URL
 
-demo: $(VENV)/.installed-test
+demo: $(VENV)/.installed-demo
 	$(BIN)/mqp-jobs demo --metrics-port $(METRICS_PORT) $(DEMO_ARGS)
 
 # PgQueuer (for the side-by-side figures) and matplotlib (for the plots) come with the bench extra.

@@ -41,8 +41,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="mqp-jobs",
         description="The job database of the Munich Quantum Portal.",
-        epilog="The database is --database-url, else $MQP_DATABASE_URL, else libpq's defaults "
-        "($PGHOST, $PGPORT, $PGUSER, $PGDATABASE, ...).",
+        epilog="The database is --database-url, else $MQP_DATABASE_URL, else the portal's "
+        "$QUANTUM_DB_USER, $QUANTUM_DB_PASS and $QUANTUM_DB_HOST (database quantumdb) where any "
+        "of them is set, else libpq's defaults ($PGHOST, $PGPORT, $PGUSER, $PGDATABASE, ...).",
     )
     parser.add_argument(
         "--database-url",
@@ -83,14 +84,25 @@ def _parser() -> argparse.ArgumentParser:
         "metrics",
         help="serve the queue in the Prometheus text format at http://ADDRESS:PORT/metrics",
         description="Serve queue_stats (jobs by kind, status and resource, the oldest pending "
-        "job's age, held jobs) for a monitoring system to scrape, until Ctrl-C or SIGTERM. "
-        "Each scrape runs one queue_stats query. Needs the metrics extra (prometheus_client).",
+        "job's age, held jobs) for a monitoring system to scrape, until Ctrl-C or SIGTERM, with "
+        "the claim and completion counters and latency histograms of this process (at zero: "
+        "it claims nothing). Each scrape runs one queue_stats query; a database that is down "
+        "or locked is mqp_jobs_up 0 within --timeout. Needs the metrics extra "
+        "(prometheus_client).",
     )
     metrics.add_argument("--port", type=_port, default=9464, help="port to listen on (9464)")
     metrics.add_argument(
         "--address",
         default="0.0.0.0",
         help="address to listen on (0.0.0.0: every interface; 127.0.0.1: this host only)",
+    )
+    metrics.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=3.0,
+        metavar="SECONDS",
+        help="how long a scrape waits for the database, to connect, for a lock and for the "
+        "query, before answering mqp_jobs_up 0 (3; keep it below the scrape timeout)",
     )
     demo = commands.add_parser(
         "demo",
@@ -146,6 +158,16 @@ def _positive(text: str) -> int:
     return number
 
 
+def _seconds(text: str) -> float:
+    try:
+        number = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < number <= 3600:
+        raise argparse.ArgumentTypeError(f"must be above 0 and at most 3600, not {text}")
+    return number
+
+
 def _port(text: str) -> int:
     number = _positive(text)
     if number > 65535:
@@ -153,17 +175,16 @@ def _port(text: str) -> int:
     return number
 
 
-def _serve_metrics(url: str | None, port: int, address: str) -> None:
+def _serve_metrics(url: str | None, port: int, address: str, timeout: float) -> None:
     try:
         from mqp_jobs import metrics
     except ImportError:
         raise MqpJobsError(
             "serving metrics needs prometheus_client: pip install 'mqp-jobs[metrics]'"
         ) from None
-    from mqp_jobs.connection import PoolSettings
     from mqp_jobs.store import JobStore
 
-    with JobStore(url, settings=PoolSettings(min_size=1, max_size=2)) as store:
+    with JobStore(url, settings=metrics.scrape_settings(timeout)) as store:
         store.queue_stats()  # a wrong URL or a missing schema: say so now, not at each scrape
         try:
             server, _ = metrics.serve(store, port, address)
@@ -216,7 +237,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             grant_app_role(args.role, args.database_url)
             print(f"granted job-table access to {args.role}")
         elif args.command == "metrics":
-            _serve_metrics(args.database_url, args.port, args.address)
+            _serve_metrics(args.database_url, args.port, args.address, args.timeout)
         elif args.command == "demo":
             from mqp_jobs.tools import demo
 

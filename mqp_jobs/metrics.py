@@ -7,6 +7,8 @@ Two sources, each registered with a prometheus_client registry:
   whether the database answered. One ``queue_stats`` query per scrape.
 - ``JobMetrics``: claims and completions made by this process, counted and timed, for the
   stores given to ``instrument``. Each process exports its own; Prometheus adds them up.
+  ``serve`` exposes the process's JobMetrics beside the queue: at zero in a process that
+  claims nothing, such as ``mqp-jobs metrics``.
 
 A portal service that claims or completes jobs::
 
@@ -15,10 +17,13 @@ A portal service that claims or completes jobs::
     from mqp_jobs import metrics
 
     store = metrics.instrument(mqp_jobs.configure())  # the module-level functions, metered
-    prometheus_client.REGISTRY.register(metrics.QueueCollector(store))
+    queue = mqp_jobs.JobStore(settings=metrics.scrape_settings()).open()  # for the scrapes
+    prometheus_client.REGISTRY.register(metrics.QueueCollector(queue))
     prometheus_client.start_http_server(9464)
 
-``mqp-jobs metrics --port N`` serves the queue's metrics alone, from a process of its own.
+``mqp-jobs metrics --port N`` serves the queue's metrics from a process of its own, over a
+store opened with ``scrape_settings()``: a database that is down or holds a lock the query
+waits for gives ``mqp_jobs_up 0`` within a few seconds, well inside a scrape's timeout.
 """
 
 from __future__ import annotations
@@ -29,13 +34,14 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import cast
+from typing import Protocol, cast
 from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, start_http_server
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from mqp_jobs.connection import PoolSettings
 from mqp_jobs.errors import MqpJobsError
 from mqp_jobs.models import JobStatus
 from mqp_jobs.store import JobStore
@@ -46,6 +52,11 @@ KINDS = ("circuit", "hamiltonian")
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 """Seconds; a pooled call takes about a millisecond at best, a large claim round a second."""
+
+SCRAPE_TIMEOUT = 3.0
+"""Seconds an exporter waits for the database in a scrape: to connect, for a lock, for the
+query. Well under Prometheus' default scrape_timeout (10 s), so that a database that is down
+or locked is reported as ``mqp_jobs_up 0`` rather than as a failed scrape."""
 
 CLAIMS: dict[str, str] = {
     "claim_jobs": "circuit",
@@ -120,11 +131,13 @@ class QueueCollector(Collector):
                 by_status.add_metric([kind, status.value], stats.total(status.value, kind))
         yield by_status
 
+        # Job times are naive local times in the portal's zone: an exporter whose zone (or
+        # $MQP_TIMEZONE) is not the portal's would see a job from the future. Never below 0.
         age = stats.oldest_pending_age
         yield GaugeMetricFamily(
             "mqp_jobs_oldest_pending_job_age_seconds",
             "Age of the oldest PENDING job, of either kind; 0 when none is pending",
-            value=age.total_seconds() if age is not None else 0.0,
+            value=max(0.0, age.total_seconds()) if age is not None else 0.0,
         )
         yield GaugeMetricFamily(
             "mqp_jobs_held_jobs",
@@ -136,6 +149,17 @@ class QueueCollector(Collector):
             "How long this scrape's queue_stats took",
             value=time.perf_counter() - started,
         )
+
+
+class Recorder(Protocol):
+    """What ``instrument`` reports each claim and completion to: a JobMetrics, or anything
+    with these methods (a process that sends them to the one serving its metrics)."""
+
+    def claim(self, kind: str, seconds: float, jobs: int) -> None: ...
+
+    def completion(self, kind: str, outcome: str, seconds: float, jobs: int) -> None: ...
+
+    def error(self, operation: str) -> None: ...
 
 
 class JobMetrics:
@@ -183,19 +207,38 @@ class JobMetrics:
         for kind in KINDS:  # present from the start, so that rates begin at 0
             self.claims.labels(kind)
             self.claimed_jobs.labels(kind)
+            self.claim_seconds.labels(kind)
             for outcome in ("completed", "failed"):
                 self.completed_jobs.labels(kind, outcome)
+                self.completion_seconds.labels(kind, outcome)
         for operation in ("claim", "completion"):
             self.errors.labels(operation)
 
+    def collectors(self) -> list[Collector]:
+        """The counters and histograms, to register in another registry as well."""
+        return [
+            self.claims,
+            self.claimed_jobs,
+            self.claim_seconds,
+            self.completed_jobs,
+            self.completion_seconds,
+            self.errors,
+        ]
+
     def claim(self, kind: str, seconds: float, jobs: int) -> None:
+        """One claim call of ``kind`` that took ``seconds`` and returned ``jobs`` jobs."""
         self.claims.labels(kind).inc()
         self.claimed_jobs.labels(kind).inc(jobs)
         self.claim_seconds.labels(kind).observe(seconds)
 
     def completion(self, kind: str, outcome: str, seconds: float, jobs: int) -> None:
+        """One completion call that finished ``jobs`` jobs with ``outcome`` in ``seconds``."""
         self.completed_jobs.labels(kind, outcome).inc(jobs)
         self.completion_seconds.labels(kind, outcome).observe(seconds)
+
+    def error(self, operation: str) -> None:
+        """One ``claim`` or ``completion`` call that raised."""
+        self.errors.labels(operation).inc()
 
 
 _default_lock = threading.Lock()
@@ -212,7 +255,7 @@ def default_metrics() -> JobMetrics:
 
 
 def _metered_claim(
-    method: Callable[..., list[object]], kind: str, metrics: JobMetrics
+    method: Callable[..., list[object]], kind: str, metrics: Recorder
 ) -> Callable[..., list[object]]:
     @functools.wraps(method)
     def claim(*args: object, **kwargs: object) -> list[object]:
@@ -220,7 +263,7 @@ def _metered_claim(
         try:
             jobs = method(*args, **kwargs)
         except BaseException:
-            metrics.errors.labels("claim").inc()
+            metrics.error("claim")
             raise
         metrics.claim(kind, time.perf_counter() - started, len(jobs))
         return jobs
@@ -229,7 +272,7 @@ def _metered_claim(
 
 
 def _metered_completion(
-    method: Callable[..., None], what: _Completion, metrics: JobMetrics
+    method: Callable[..., None], what: _Completion, metrics: Recorder
 ) -> Callable[..., None]:
     @functools.wraps(method)
     def complete(*args: object, **kwargs: object) -> None:
@@ -246,18 +289,19 @@ def _metered_completion(
         try:
             method(*args, **kwargs)
         except BaseException:
-            metrics.errors.labels("completion").inc()
+            metrics.error("completion")
             raise
         metrics.completion(what.kind, what.outcome, time.perf_counter() - started, jobs)
 
     return complete
 
 
-def instrument(store: JobStore, metrics: JobMetrics | None = None) -> JobStore:
+def instrument(store: JobStore, metrics: Recorder | None = None) -> JobStore:
     """Count and time ``store``'s claims and completions in ``metrics`` (default: those of
     prometheus_client's default registry); returns ``store``, instrumented once however often
     it is given. The store's methods keep their signatures, results and errors."""
-    metrics = metrics or default_metrics()
+    if metrics is None:
+        metrics = default_metrics()
     if getattr(store, "_mqp_jobs_metrics", None) is not None:
         return store
     for name, kind in CLAIMS.items():
@@ -268,12 +312,35 @@ def instrument(store: JobStore, metrics: JobMetrics | None = None) -> JobStore:
     return store
 
 
+def scrape_settings(timeout: float = SCRAPE_TIMEOUT) -> PoolSettings:
+    """Pool settings for an exporter's own store: one or two connections, and at most
+    ``timeout`` seconds to connect, to wait for a lock and to run the query, so that a scrape
+    of a database that is down or locked answers ``mqp_jobs_up 0`` within about that long."""
+    return PoolSettings(
+        min_size=1,
+        max_size=2,
+        connect_timeout=timeout,
+        statement_timeout=timeout,
+        lock_timeout=timeout,
+        application_name="mqp_jobs metrics",
+    )
+
+
 def serve(
-    store: JobStore, port: int, address: str = "0.0.0.0"
+    store: JobStore,
+    port: int,
+    address: str = "0.0.0.0",
+    job_metrics: JobMetrics | None = None,
 ) -> tuple[WSGIServer, CollectorRegistry]:
-    """Serve ``store``'s queue at http://address:port/metrics from a background thread, in a
-    registry of its own; ``server.shutdown()`` stops it."""
+    """Serve ``store``'s queue and ``job_metrics`` (default: this process's, those of
+    ``default_metrics()``) at http://address:port/metrics from a background thread, in a
+    registry of its own; ``server.shutdown()`` stops it.
+
+    Open ``store`` with ``scrape_settings()``: a scrape waits for its query as long as the
+    store's timeouts let it."""
     registry = CollectorRegistry(auto_describe=False)
     registry.register(QueueCollector(store))
+    for collector in (default_metrics() if job_metrics is None else job_metrics).collectors():
+        registry.register(collector)
     server, _thread = start_http_server(port, address, registry)
     return server, registry

