@@ -2,11 +2,14 @@
 default store.
 
 The default store is built from $MQP_DATABASE_URL (or libpq's own defaults) and opened on
-first use; ``configure`` points it elsewhere or at a caller's pool. Each function here that is
-a ``JobStore`` method is made by ``_bound`` from the method itself, so the two cannot differ
-in signature, documentation or behaviour. Written out here are only what is not a store method:
-the default store's life, ``migrate``, the two calls in a caller's transaction, and the old
-module's six claim spellings, each a filter for ``claim_jobs``.
+first use; ``configure`` points it elsewhere or at a caller's pool, and retires the store it
+replaces (closed, never to open itself again). A module-level call that picked the old store
+just before ``configure`` retired it is run again on the new one: nothing of it was sent.
+
+Each function here that is a ``JobStore`` method is made by ``_bound`` from the method itself,
+so the two cannot differ in signature, documentation or behaviour. Written out here are only
+what is not a store method: the default store's life, ``migrate``, the two calls in a caller's
+transaction, and the old module's six claim spellings, each a filter for ``claim_jobs``.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import atexit
 import inspect
 import threading
 from collections.abc import Callable, Iterable
-from typing import Concatenate, ParamSpec, TypeVar
+from typing import Concatenate, ParamSpec, TypeVar, cast
 
 from psycopg_pool import ConnectionPool
 
@@ -23,7 +26,7 @@ from mqp_jobs import claims, migrations
 from mqp_jobs import validation as check
 from mqp_jobs.claims import ClaimFilter
 from mqp_jobs.connection import PoolSettings
-from mqp_jobs.errors import InvalidArgument
+from mqp_jobs.errors import InvalidArgument, StoreNotOpen
 from mqp_jobs.execute import Conn
 from mqp_jobs.models import CircuitJob
 from mqp_jobs.store import JobStore
@@ -48,9 +51,11 @@ def configure(
 ) -> JobStore:
     """Point the module-level functions at ``conninfo`` or at ``pool``; returns the new store.
 
-    A pool this package opened before is closed; a caller's pool is left open. Nothing
+    The store this replaces is closed for good: its pool (if the package opened it) is
+    closed, a call still holding it raises StoreNotOpen, and a module-level call that raced
+    with the replacement runs on the new store instead. A caller's pool is left open. Nothing
     connects until the first call, which opens the store (also a call on the returned store:
-    it opens itself, as the default store, and again after ``close()``). Times are
+    it opens itself while it is the default store, and again after ``close()``). Times are
     in seconds; unset ones take PoolSettings' defaults. The sizes and session timeouts apply
     to the package's own pool: with a caller's ``pool`` they are refused (InvalidArgument)
     rather than ignored, since the caller's pool configures its own connections
@@ -77,7 +82,7 @@ def configure(
     with _lock:
         previous, _default = _default, store
     if previous is not None:
-        previous.close()
+        previous._retire()
     return store
 
 
@@ -88,11 +93,35 @@ def default_store() -> JobStore:
     open: on first use, and again after ``close()``. DatabaseUnavailable if it cannot connect.
     """
     global _default
-    with _lock:
-        if _default is None:
-            _default = JobStore()._open_on_first_use()
-        store = _default
-    return store.open()
+    while True:
+        with _lock:
+            if _default is None:
+                _default = JobStore()._open_on_first_use()
+            store = _default
+        try:
+            store._open_pool()  # a store replaced meanwhile refuses, and stays closed
+        except StoreNotOpen:
+            if not store._replaced:
+                raise
+            continue  # configure() replaced it since it was picked: take the new one
+        return store
+
+
+def _on_default_store(name: str, *args: object, **kwargs: object) -> object:
+    """Call the method ``name`` of the default store (looked up at each call, so that a store
+    instrumented in place by ``metrics.instrument`` is measured).
+
+    A call whose store ``configure`` replaced and closed under it raises StoreNotOpen having
+    sent nothing; it is run again, on the store that replaced it. Each new try means another
+    ``configure`` came in between, so the tries end when the process stops reconfiguring.
+    """
+    while True:
+        store = default_store()
+        try:
+            return getattr(store, name)(*args, **kwargs)
+        except StoreNotOpen:
+            if not store._replaced:
+                raise
 
 
 def close() -> None:
@@ -128,8 +157,7 @@ def _bound(method: Callable[Concatenate[JobStore, P], R]) -> Callable[P, R]:
     name = method.__name__
 
     def call(*args: P.args, **kwargs: P.kwargs) -> R:
-        on_store: Callable[P, R] = getattr(default_store(), name)
-        return on_store(*args, **kwargs)
+        return cast(R, _on_default_store(name, *args, **kwargs))
 
     signature = inspect.signature(method)
     call.__name__ = name
@@ -213,12 +241,16 @@ def is_within_active_job_limit(qdb: Conn, job: CircuitJob) -> bool:
 # their old names, so that an error names the argument the caller passed.
 
 
+def _claim(where: ClaimFilter | None, limit: int | None) -> list[CircuitJob]:
+    return cast(list[CircuitJob], _on_default_store("claim_jobs", where, limit=limit))
+
+
 def fetch_all_pending_jobs(*, limit: int | None = None) -> list[CircuitJob]:
     """Claim eligible PENDING circuit jobs (FIFO, hold rule, active-job limit) as WAITING.
 
     ``claim_jobs()`` on the default store.
     """
-    return default_store().claim_jobs(limit=limit)
+    return _claim(None, limit)
 
 
 def fetch_all_pending_jobs_from_users(
@@ -229,7 +261,7 @@ def fetch_all_pending_jobs_from_users(
     ``claim_jobs(ClaimFilter(users=userids))`` on the default store.
     """
     where = ClaimFilter(users=check.names(userids, "userids"))
-    return default_store().claim_jobs(where, limit=limit)
+    return _claim(where, limit)
 
 
 def fetch_all_pending_jobs_for_resource_from_users(
@@ -242,7 +274,7 @@ def fetch_all_pending_jobs_for_resource_from_users(
     where = ClaimFilter(
         resource=check.text(resource, "resource"), users=check.names(userids, "userids")
     )
-    return default_store().claim_jobs(where, limit=limit)
+    return _claim(where, limit)
 
 
 def fetch_all_pending_jobs_for_resource_not_from_users(
@@ -255,7 +287,7 @@ def fetch_all_pending_jobs_for_resource_not_from_users(
     where = ClaimFilter(
         resource=check.text(resource, "resource"), not_users=check.names(userids, "userids")
     )
-    return default_store().claim_jobs(where, limit=limit)
+    return _claim(where, limit)
 
 
 def fetch_all_pending_jobs_except_for_resources(
@@ -266,7 +298,7 @@ def fetch_all_pending_jobs_except_for_resources(
     ``claim_jobs(ClaimFilter(not_resources=resources))`` on the default store.
     """
     where = ClaimFilter(not_resources=check.names(resources, "resources"))
-    return default_store().claim_jobs(where, limit=limit)
+    return _claim(where, limit)
 
 
 def fetch_all_pending_jobs_except_for_resource_not_from_users(
@@ -281,4 +313,4 @@ def fetch_all_pending_jobs_except_for_resource_not_from_users(
         reserved_resource=check.text(resource, "resource"),
         reserved_for=check.names(userids, "userids"),
     )
-    return default_store().claim_jobs(where, limit=limit)
+    return _claim(where, limit)

@@ -3,8 +3,11 @@ store, the old claim spellings are filters for claim_jobs, and a store is used o
 
 from __future__ import annotations
 
+import gc
 import inspect
 import json
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -12,6 +15,7 @@ import psycopg
 import pytest
 from conftest import Portal
 from helpers import set_status, submit
+from psycopg_pool import ConnectionPool
 
 import mqp_jobs
 from mqp_jobs import (
@@ -295,3 +299,68 @@ def test_cancel_returns_the_new_status(store: JobStore, portal: Portal) -> None:
     assert store.cancel_job(plain.id, "not needed") is JobStatus.CANCELLED
     # A queued job whose resource is reported down goes back in line.
     assert store.cancel_job(queued.id, "resource offline") is JobStatus.PENDING
+
+
+def _open_pools(conninfo: str) -> list[ConnectionPool]:
+    """The pools of this process still open on the test database."""
+    gc.collect()
+    return [
+        found
+        for found in gc.get_objects()
+        if isinstance(found, ConnectionPool) and not found.closed and found.conninfo == conninfo
+    ]
+
+
+def test_configure_under_traffic_fails_no_call_and_leaks_no_pool(
+    conninfo: str, db: psycopg.Connection
+) -> None:
+    """Schedulers keep calling while the process points the package at its database again and
+    again: every call succeeds, and after close() no pool of the package is left open."""
+    stop = threading.Event()
+    calls = [0]
+    failures: list[BaseException] = []
+
+    def traffic() -> None:
+        while not stop.is_set():
+            try:
+                assert mqp_jobs.fetch_by_identity("alice") == []
+                calls[0] += 1
+            except Exception as exc:  # counted, not raised: every failure is reported below
+                failures.append(exc)
+
+    threads = [threading.Thread(target=traffic) for _ in range(4)]
+    mqp_jobs.configure(conninfo, min_size=1, max_size=4)
+    try:
+        for thread in threads:
+            thread.start()
+        for _ in range(40):
+            mqp_jobs.configure(conninfo, min_size=1, max_size=4)
+            time.sleep(0.03)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+        mqp_jobs.close()
+    assert [repr(exc) for exc in failures] == []
+    assert calls[0] > 40
+    assert _open_pools(conninfo) == []
+    assert _connections(db) == 0
+
+
+def test_a_replaced_store_never_opens_itself_again(conninfo: str, db: psycopg.Connection) -> None:
+    replaced = mqp_jobs.configure(conninfo)
+    try:
+        assert replaced.fetch_by_identity("alice") == []  # opens itself, as the default
+        current = mqp_jobs.configure(conninfo)
+        assert not replaced.is_open
+        with pytest.raises(StoreNotOpen, match="replaced"):
+            replaced.fetch_by_identity("alice")
+        with pytest.raises(StoreNotOpen, match="replaced"):
+            replaced.wait_for_pending_jobs(0)
+        assert not replaced.is_open
+        assert mqp_jobs.fetch_by_identity("alice") == []
+        assert mqp_jobs.default_store() is current
+    finally:
+        mqp_jobs.close()
+    assert _open_pools(conninfo) == []
+    assert _connections(db) == 0
