@@ -8,8 +8,10 @@ just before ``configure`` retired it is run again on the new one: nothing of it 
 
 Each function here that is a ``JobStore`` method is made by ``_bound`` from the method itself,
 so the two cannot differ in signature, documentation or behaviour. Written out here are only
-what is not a store method: the default store's life, ``migrate``, the two calls in a caller's
-transaction, and the old module's six claim spellings, each a filter for ``claim_jobs``.
+what is not a store method: the default store's life, ``migrate``, and the old module's six
+claim spellings, each a filter for ``claim_jobs``. The two calls in a caller's transaction
+(``filter_queued_if_offline_and_fetch``, ``is_within_active_job_limit``) need no store: they
+are claims.py's functions, exported as they are and as JobStore's static methods.
 """
 
 from __future__ import annotations
@@ -22,12 +24,11 @@ from typing import Concatenate, ParamSpec, TypeVar, cast
 
 from psycopg_pool import ConnectionPool
 
-from mqp_jobs import claims, migrations
+from mqp_jobs import migrations
 from mqp_jobs import validation as check
 from mqp_jobs.claims import ClaimFilter
 from mqp_jobs.connection import PoolSettings
 from mqp_jobs.errors import InvalidArgument, StoreNotOpen
-from mqp_jobs.execute import Conn
 from mqp_jobs.models import CircuitJob
 from mqp_jobs.store import JobStore
 
@@ -107,7 +108,7 @@ def default_store() -> JobStore:
         return store
 
 
-def _on_default_store(name: str, *args: object, **kwargs: object) -> object:
+def _on_default_store(name: str, /, *args: object, **kwargs: object) -> object:
     """Call the method ``name`` of the default store (looked up at each call, so that a store
     instrumented in place by ``metrics.instrument`` is measured).
 
@@ -150,9 +151,10 @@ def _bound(method: Callable[Concatenate[JobStore, P], R]) -> Callable[P, R]:
     """``method`` as a module-level function that calls it on the default store.
 
     The function has the method's name, documentation and signature (without ``self``), so
-    that ``help()`` and ``inspect.signature`` show the real parameters. The method is looked
-    up on the store at each call, so a store instrumented by ``metrics.instrument`` is
-    measured through the module-level functions too.
+    that ``help()`` and ``inspect.signature`` show the real parameters, and ``__wrapped__``
+    is the method itself (the surface test checks it). The method is looked up on the store
+    at each call, so a store instrumented by ``metrics.instrument`` is measured through the
+    module-level functions too.
     """
     name = method.__name__
 
@@ -164,6 +166,7 @@ def _bound(method: Callable[Concatenate[JobStore, P], R]) -> Callable[P, R]:
     call.__qualname__ = name
     call.__doc__ = method.__doc__
     call.__module__ = __name__
+    call.__wrapped__ = method  # type: ignore[attr-defined]
     call.__signature__ = signature.replace(  # type: ignore[attr-defined]
         parameters=list(signature.parameters.values())[1:]
     )
@@ -213,28 +216,6 @@ fetch_result_by_job_id_and_identity = _bound(JobStore.fetch_result_by_job_id_and
 job_history = _bound(JobStore.job_history)
 fetch_all_waiting_jobs = _bound(JobStore.fetch_all_waiting_jobs)
 fetch_all_waiting_hamiltonian_jobs = _bound(JobStore.fetch_all_waiting_hamiltonian_jobs)
-
-
-# In the caller's transaction: the caller's connection, not the default store's.
-
-
-def filter_queued_if_offline_and_fetch(qdb: Conn, jobs: Iterable[CircuitJob]) -> list[CircuitJob]:
-    """Of ``jobs``, claim those still PENDING that the hold rule and the limit allow.
-
-    Runs in the caller's open transaction on ``qdb`` (a psycopg connection), so that the
-    claim commits or rolls back with the caller's own changes; returns the claimed jobs,
-    oldest first.
-    """
-    return claims.filter_queued_if_offline_and_fetch(qdb, jobs)
-
-
-def is_within_active_job_limit(qdb: Conn, job: CircuitJob) -> bool:
-    """Whether the active-job limit lets ``job`` move to WAITING now.
-
-    Runs in the caller's transaction on ``qdb``: the job's (owner, target) group stays
-    locked until that transaction ends, so the answer holds while the caller acts on it.
-    """
-    return claims.is_within_active_job_limit(qdb, job)
 
 
 # The old module's claims: one filter each for claim_jobs. The arguments are checked under

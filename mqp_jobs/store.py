@@ -447,26 +447,10 @@ class JobStore:
         with self.connection() as conn:
             return claims.claim_hamiltonian_jobs(conn, limit)
 
-    @staticmethod
-    def filter_queued_if_offline_and_fetch(
-        qdb: Conn, jobs: Iterable[CircuitJob]
-    ) -> list[CircuitJob]:
-        """Of ``jobs``, claim those still PENDING that the hold rule and the limit allow.
-
-        Runs in the caller's open transaction on ``qdb`` (a psycopg connection), so that the
-        claim commits or rolls back with the caller's own changes; returns the claimed jobs,
-        oldest first.
-        """
-        return claims.filter_queued_if_offline_and_fetch(qdb, jobs)
-
-    @staticmethod
-    def is_within_active_job_limit(qdb: Conn, job: CircuitJob) -> bool:
-        """Whether the active-job limit lets ``job`` move to WAITING now.
-
-        Runs in the caller's transaction on ``qdb``: the job's (owner, target) group stays
-        locked until that transaction ends, so the answer holds while the caller acts on it.
-        """
-        return claims.is_within_active_job_limit(qdb, job)
+    # In the caller's transaction, on the caller's connection: the same functions as at module
+    # level, which need no store.
+    filter_queued_if_offline_and_fetch = staticmethod(claims.filter_queued_if_offline_and_fetch)
+    is_within_active_job_limit = staticmethod(claims.is_within_active_job_limit)
 
     # After a claim
 

@@ -38,6 +38,29 @@ WRITTEN_OUT = {
     # Module-level functions with a method's name that are not that method bound.
     "close": "closes the default store (which the next call opens again)",
 }
+NOT_BOUND = {
+    # The functions of __all__ that are not a JobStore method bound to the default store by
+    # api._bound, and why. Every other function of __all__ must be one.
+    **WRITTEN_OUT,
+    "configure": "replaces the default store",
+    "default_store": "hands out the default store",
+    "migrate": "runs the migrations on a connection of its own",
+    "grant_app_role": "grants a role; an administrator's call, not the store's",
+    "resolve_conninfo": "says which database a store would use",
+    "schema_migrations": "lists the migrations",
+    "fetch_all_pending_jobs": "the old module's claim: claim_jobs with its filter",
+    "fetch_all_pending_jobs_from_users": "the old module's claim",
+    "fetch_all_pending_jobs_for_resource_from_users": "the old module's claim",
+    "fetch_all_pending_jobs_for_resource_not_from_users": "the old module's claim",
+    "fetch_all_pending_jobs_except_for_resources": "the old module's claim",
+    "fetch_all_pending_jobs_except_for_resource_not_from_users": "the old module's claim",
+}
+SHARED = {
+    # In the caller's transaction on the caller's connection: one function, the same object
+    # at module level and on JobStore (a static method), bound to no store.
+    "filter_queued_if_offline_and_fetch",
+    "is_within_active_job_limit",
+}
 
 
 def _public_methods() -> set[str]:
@@ -66,16 +89,56 @@ def _without_self(method: Callable[..., Any]) -> inspect.Signature:
     return signature.replace(parameters=parameters)
 
 
+def _functions_of_all() -> list[str]:
+    return sorted(name for name in mqp_jobs.__all__ if inspect.isfunction(getattr(mqp_jobs, name)))
+
+
 def test_every_bound_function_has_its_methods_signature_and_docstring() -> None:
     names = _bound_names()
     assert "create_job" in names and "claim_jobs" in names and len(names) > 30
-    for name in names:
+    for name in set(names) - SHARED:
         function, method = getattr(mqp_jobs, name), getattr(JobStore, name)
         assert inspect.signature(function) == _without_self(method), name
         assert inspect.getdoc(function) == inspect.getdoc(method), name
         assert (function.__doc__ or "").strip(), f"{name} has no docstring"
         assert function.__name__ == name
         assert function.__module__ == "mqp_jobs.api"
+
+
+def _is_bound(function: Callable[..., Any], method: Callable[..., Any]) -> bool:
+    """Whether ``function`` is what api._bound makes of ``method``: its code, wrapping it."""
+    made = mqp_jobs.api._bound(JobStore.fetch_by_identity)
+    return (
+        getattr(function, "__code__", None) is made.__code__
+        and getattr(function, "__wrapped__", None) is method
+    )
+
+
+def test_every_module_function_is_a_store_method_bound_unless_listed() -> None:
+    functions = _functions_of_all()
+    assert set(NOT_BOUND) | SHARED <= set(functions)  # a listed name that went goes here too
+    for name in functions:
+        function = getattr(mqp_jobs, name)
+        if name in SHARED:
+            assert function is getattr(JobStore, name) is getattr(mqp_jobs.claims, name), name
+            assert (function.__doc__ or "").strip(), name
+        elif name in NOT_BOUND:
+            assert not hasattr(function, "__wrapped__"), name
+        else:
+            assert _is_bound(function, getattr(JobStore, name)), (
+                f"{name} is not _bound(JobStore.{name})"
+            )
+
+
+def test_the_bound_check_tells_a_copy_from_the_bound_function() -> None:
+    def fetch_all_waiting_jobs() -> list[Any]:
+        return mqp_jobs.default_store().fetch_all_waiting_jobs()
+
+    fetch_all_waiting_jobs.__doc__ = JobStore.fetch_all_waiting_jobs.__doc__
+    method = JobStore.fetch_all_waiting_jobs
+    assert _is_bound(mqp_jobs.fetch_all_waiting_jobs, method)
+    assert not _is_bound(fetch_all_waiting_jobs, method)
+    assert not _is_bound(mqp_jobs.fetch_all_waiting_jobs, JobStore.fetch_by_identity)
 
 
 def test_every_public_method_of_the_store_is_reachable_from_the_module() -> None:
@@ -107,7 +170,7 @@ def test_module_functions_act_on_the_configured_store(
     assert configured.is_open and configured is not store
     mqp_jobs.create_user("carol")
     mqp_jobs.create_budget("carol-grant", "carol")
-    mqp_jobs.create_resource("qpu-c")
+    mqp_jobs.create_resource(name="qpu-c")  # every keyword reaches the method, also `name`
     mqp_jobs.create_target_spec("target-c", "qpu-c")
     job = mqp_jobs.create_job(5, "h q[0];", "carol", "carol-grant", "target-c", "qasm2")
     assert [j.id for j in store.fetch_by_identity("carol")] == [job.id]
