@@ -557,8 +557,13 @@ class JobStore:
         *,
         attempt: int | None = None,
     ) -> None:
-        """Store one epoch of a WAITING hybrid Hamiltonian job (epochs, params, parametric
-        circuit, note); ``attempt`` as for the completions."""
+        """Store one epoch of a PENDING or WAITING hybrid Hamiltonian job (epochs, params,
+        parametric circuit, note); its status stays as it is.
+
+        ``attempt``: the claimed job's ``attempt``; with it, only the runner of that claim may
+        update the job, as for the completions. JobNotFound for an unknown id,
+        InvalidTransition if the job is neither PENDING nor WAITING.
+        """
         with self.connection() as conn:
             transitions.update_hybrid(
                 conn, job_id, epochs, params, parametric_circuit, note, attempt
