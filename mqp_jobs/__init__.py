@@ -39,8 +39,6 @@ from mqp_jobs.api import (
     fetch_hamiltonian_job_by_identity,
     fetch_hamiltonian_job_by_task_id,
     fetch_result_by_job_id_and_identity,
-    filter_queued_if_offline_and_fetch,
-    is_within_active_job_limit,
     job_history,
     link_user_group_to_budget,
     migrate,
@@ -50,7 +48,11 @@ from mqp_jobs.api import (
     update_hybrid_job,
     wait_for_pending_jobs,
 )
-from mqp_jobs.claims import ClaimFilter
+from mqp_jobs.claims import (
+    ClaimFilter,
+    filter_queued_if_offline_and_fetch,
+    is_within_active_job_limit,
+)
 from mqp_jobs.connection import PoolSettings, resolve_conninfo
 from mqp_jobs.errors import (
     BudgetNotAllowed,

@@ -2,11 +2,16 @@
 default store.
 
 The default store is built from $MQP_DATABASE_URL (or libpq's own defaults) and opened on
-first use; ``configure`` points it elsewhere or at a caller's pool. Each function here that is
-a ``JobStore`` method is made by ``_bound`` from the method itself, so the two cannot differ
-in signature, documentation or behaviour. Written out here are only what is not a store method:
-the default store's life, ``migrate``, the two calls in a caller's transaction, and the old
-module's six claim spellings, each a filter for ``claim_jobs``.
+first use; ``configure`` points it elsewhere or at a caller's pool, and retires the store it
+replaces (closed, never to open itself again). A module-level call that picked the old store
+just before ``configure`` retired it is run again on the new one: nothing of it was sent.
+
+Each function here that is a ``JobStore`` method is made by ``_bound`` from the method itself,
+so the two cannot differ in signature, documentation or behaviour. Written out here are only
+what is not a store method: the default store's life, ``migrate``, and the old module's six
+claim spellings, each a filter for ``claim_jobs``. The two calls in a caller's transaction
+(``filter_queued_if_offline_and_fetch``, ``is_within_active_job_limit``) need no store: they
+are claims.py's functions, exported as they are and as JobStore's static methods.
 """
 
 from __future__ import annotations
@@ -15,16 +20,15 @@ import atexit
 import inspect
 import threading
 from collections.abc import Callable, Iterable
-from typing import Concatenate, ParamSpec, TypeVar
+from typing import Concatenate, ParamSpec, TypeVar, cast
 
 from psycopg_pool import ConnectionPool
 
-from mqp_jobs import claims, migrations
+from mqp_jobs import migrations
 from mqp_jobs import validation as check
 from mqp_jobs.claims import ClaimFilter
 from mqp_jobs.connection import PoolSettings
-from mqp_jobs.errors import InvalidArgument
-from mqp_jobs.execute import Conn
+from mqp_jobs.errors import InvalidArgument, StoreNotOpen
 from mqp_jobs.models import CircuitJob
 from mqp_jobs.store import JobStore
 
@@ -48,9 +52,11 @@ def configure(
 ) -> JobStore:
     """Point the module-level functions at ``conninfo`` or at ``pool``; returns the new store.
 
-    A pool this package opened before is closed; a caller's pool is left open. Nothing
+    The store this replaces is closed for good: its pool (if the package opened it) is
+    closed, a call still holding it raises StoreNotOpen, and a module-level call that raced
+    with the replacement runs on the new store instead. A caller's pool is left open. Nothing
     connects until the first call, which opens the store (also a call on the returned store:
-    it opens itself, as the default store, and again after ``close()``). Times are
+    it opens itself while it is the default store, and again after ``close()``). Times are
     in seconds; unset ones take PoolSettings' defaults. The sizes and session timeouts apply
     to the package's own pool: with a caller's ``pool`` they are refused (InvalidArgument)
     rather than ignored, since the caller's pool configures its own connections
@@ -77,7 +83,7 @@ def configure(
     with _lock:
         previous, _default = _default, store
     if previous is not None:
-        previous.close()
+        previous._retire()
     return store
 
 
@@ -88,11 +94,35 @@ def default_store() -> JobStore:
     open: on first use, and again after ``close()``. DatabaseUnavailable if it cannot connect.
     """
     global _default
-    with _lock:
-        if _default is None:
-            _default = JobStore()._open_on_first_use()
-        store = _default
-    return store.open()
+    while True:
+        with _lock:
+            if _default is None:
+                _default = JobStore()._open_on_first_use()
+            store = _default
+        try:
+            store._open_pool()  # a store replaced meanwhile refuses, and stays closed
+        except StoreNotOpen:
+            if not store._replaced:
+                raise
+            continue  # configure() replaced it since it was picked: take the new one
+        return store
+
+
+def _on_default_store(name: str, /, *args: object, **kwargs: object) -> object:
+    """Call the method ``name`` of the default store (looked up at each call, so that a store
+    instrumented in place by ``metrics.instrument`` is measured).
+
+    A call whose store ``configure`` replaced and closed under it raises StoreNotOpen having
+    sent nothing; it is run again, on the store that replaced it. Each new try means another
+    ``configure`` came in between, so the tries end when the process stops reconfiguring.
+    """
+    while True:
+        store = default_store()
+        try:
+            return getattr(store, name)(*args, **kwargs)
+        except StoreNotOpen:
+            if not store._replaced:
+                raise
 
 
 def close() -> None:
@@ -121,21 +151,22 @@ def _bound(method: Callable[Concatenate[JobStore, P], R]) -> Callable[P, R]:
     """``method`` as a module-level function that calls it on the default store.
 
     The function has the method's name, documentation and signature (without ``self``), so
-    that ``help()`` and ``inspect.signature`` show the real parameters. The method is looked
-    up on the store at each call, so a store instrumented by ``metrics.instrument`` is
-    measured through the module-level functions too.
+    that ``help()`` and ``inspect.signature`` show the real parameters, and ``__wrapped__``
+    is the method itself (the surface test checks it). The method is looked up on the store
+    at each call, so a store instrumented by ``metrics.instrument`` is measured through the
+    module-level functions too.
     """
     name = method.__name__
 
     def call(*args: P.args, **kwargs: P.kwargs) -> R:
-        on_store: Callable[P, R] = getattr(default_store(), name)
-        return on_store(*args, **kwargs)
+        return cast(R, _on_default_store(name, *args, **kwargs))
 
     signature = inspect.signature(method)
     call.__name__ = name
     call.__qualname__ = name
     call.__doc__ = method.__doc__
     call.__module__ = __name__
+    call.__wrapped__ = method  # type: ignore[attr-defined]
     call.__signature__ = signature.replace(  # type: ignore[attr-defined]
         parameters=list(signature.parameters.values())[1:]
     )
@@ -187,30 +218,12 @@ fetch_all_waiting_jobs = _bound(JobStore.fetch_all_waiting_jobs)
 fetch_all_waiting_hamiltonian_jobs = _bound(JobStore.fetch_all_waiting_hamiltonian_jobs)
 
 
-# In the caller's transaction: the caller's connection, not the default store's.
-
-
-def filter_queued_if_offline_and_fetch(qdb: Conn, jobs: Iterable[CircuitJob]) -> list[CircuitJob]:
-    """Of ``jobs``, claim those still PENDING that the hold rule and the limit allow.
-
-    Runs in the caller's open transaction on ``qdb`` (a psycopg connection), so that the
-    claim commits or rolls back with the caller's own changes; returns the claimed jobs,
-    oldest first.
-    """
-    return claims.filter_queued_if_offline_and_fetch(qdb, jobs)
-
-
-def is_within_active_job_limit(qdb: Conn, job: CircuitJob) -> bool:
-    """Whether the active-job limit lets ``job`` move to WAITING now.
-
-    Runs in the caller's transaction on ``qdb``: the job's (owner, target) group stays
-    locked until that transaction ends, so the answer holds while the caller acts on it.
-    """
-    return claims.is_within_active_job_limit(qdb, job)
-
-
 # The old module's claims: one filter each for claim_jobs. The arguments are checked under
 # their old names, so that an error names the argument the caller passed.
+
+
+def _claim(where: ClaimFilter | None, limit: int | None) -> list[CircuitJob]:
+    return cast(list[CircuitJob], _on_default_store("claim_jobs", where, limit=limit))
 
 
 def fetch_all_pending_jobs(*, limit: int | None = None) -> list[CircuitJob]:
@@ -218,7 +231,7 @@ def fetch_all_pending_jobs(*, limit: int | None = None) -> list[CircuitJob]:
 
     ``claim_jobs()`` on the default store.
     """
-    return default_store().claim_jobs(limit=limit)
+    return _claim(None, limit)
 
 
 def fetch_all_pending_jobs_from_users(
@@ -229,7 +242,7 @@ def fetch_all_pending_jobs_from_users(
     ``claim_jobs(ClaimFilter(users=userids))`` on the default store.
     """
     where = ClaimFilter(users=check.names(userids, "userids"))
-    return default_store().claim_jobs(where, limit=limit)
+    return _claim(where, limit)
 
 
 def fetch_all_pending_jobs_for_resource_from_users(
@@ -242,7 +255,7 @@ def fetch_all_pending_jobs_for_resource_from_users(
     where = ClaimFilter(
         resource=check.text(resource, "resource"), users=check.names(userids, "userids")
     )
-    return default_store().claim_jobs(where, limit=limit)
+    return _claim(where, limit)
 
 
 def fetch_all_pending_jobs_for_resource_not_from_users(
@@ -255,7 +268,7 @@ def fetch_all_pending_jobs_for_resource_not_from_users(
     where = ClaimFilter(
         resource=check.text(resource, "resource"), not_users=check.names(userids, "userids")
     )
-    return default_store().claim_jobs(where, limit=limit)
+    return _claim(where, limit)
 
 
 def fetch_all_pending_jobs_except_for_resources(
@@ -266,7 +279,7 @@ def fetch_all_pending_jobs_except_for_resources(
     ``claim_jobs(ClaimFilter(not_resources=resources))`` on the default store.
     """
     where = ClaimFilter(not_resources=check.names(resources, "resources"))
-    return default_store().claim_jobs(where, limit=limit)
+    return _claim(where, limit)
 
 
 def fetch_all_pending_jobs_except_for_resource_not_from_users(
@@ -281,4 +294,4 @@ def fetch_all_pending_jobs_except_for_resource_not_from_users(
         reserved_resource=check.text(resource, "resource"),
         reserved_for=check.names(userids, "userids"),
     )
-    return default_store().claim_jobs(where, limit=limit)
+    return _claim(where, limit)

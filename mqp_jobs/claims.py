@@ -220,20 +220,28 @@ def _callers_errors(conn: Conn) -> Iterator[None]:
         raise translate(exc, dsn, conn.broken) from None
 
 
-def filter_queued_if_offline_and_fetch(conn: Conn, jobs: Iterable[object]) -> list[CircuitJob]:
-    """Of ``jobs``, move those still PENDING that the hold rule and the limit allow."""
+def filter_queued_if_offline_and_fetch(qdb: Conn, jobs: Iterable[CircuitJob]) -> list[CircuitJob]:
+    """Of ``jobs``, claim those still PENDING that the hold rule and the limit allow.
+
+    Runs in the caller's open transaction on ``qdb`` (a psycopg connection), so that the
+    claim commits or rolls back with the caller's own changes; returns the claimed jobs,
+    oldest first. ``jobs`` may also be the portal ORM's entities, or job ids.
+    """
+    conn = qdb
     _require_connection(conn)
     ids = _job_ids(jobs)
     with _callers_errors(conn):
         return claim_circuit_jobs(conn, job_ids=ids)
 
 
-def is_within_active_job_limit(conn: Conn, job: object) -> bool:
+def is_within_active_job_limit(qdb: Conn, job: CircuitJob) -> bool:
     """Whether the active-job limit lets ``job`` move to WAITING now.
 
-    The job's (owner, target) group stays locked until the caller's transaction ends, so the
-    answer holds while the caller acts on it.
+    Runs in the caller's transaction on ``qdb`` (a psycopg connection): the job's (owner,
+    target) group stays locked until that transaction ends, so the answer holds while the
+    caller acts on it. ``job`` may also be the portal ORM's entity.
     """
+    conn = qdb
     _require_connection(conn)
     number = getattr(job, "id", None)
     owner = reference_key(getattr(job, "owner", None), "identity")

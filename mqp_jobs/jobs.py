@@ -25,10 +25,9 @@ from mqp_jobs.api import (
     fetch_hamiltonian_job_by_identity,
     fetch_hamiltonian_job_by_task_id,
     fetch_result_by_job_id_and_identity,
-    filter_queued_if_offline_and_fetch,
-    is_within_active_job_limit,
     update_hybrid_job,
 )
+from mqp_jobs.claims import filter_queued_if_offline_and_fetch, is_within_active_job_limit
 from mqp_jobs.rules import MAX_ACTIVE_JOBS_PER_USER_PER_RESOURCE, MAX_QUEUING_TIME
 
 __all__ = [

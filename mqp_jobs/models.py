@@ -8,7 +8,7 @@ as strings that also answer the attribute the old entities had: ``job.owner == "
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, NotRequired, TypedDict, TypeVar
@@ -87,6 +87,7 @@ def _job_from_row(model: type[Job], row: Mapping[str, Any]) -> Job:
 
 def _job_row_factory(model: type[Job]) -> Callable[[Cursor[Any]], RowMaker[Job]]:
     def factory(cursor: Cursor[Any]) -> RowMaker[Job]:
+        """psycopg's row factory: the cursor's rows as jobs (``cursor(row_factory=...)``)."""
         names = [column.name for column in cursor.description or ()]
 
         def make(values: Sequence[Any]) -> Job:
@@ -199,6 +200,7 @@ class JobEvent:
 
 
 def _event_row_factory(cursor: Cursor[Any]) -> RowMaker[JobEvent]:
+    """psycopg's row factory: the cursor's rows as events (``cursor(row_factory=...)``)."""
     names = [column.name for column in cursor.description or ()]
 
     def make(values: Sequence[Any]) -> JobEvent:
@@ -226,22 +228,43 @@ class JobReferences:
 
 @dataclass(frozen=True)
 class StatusCount:
-    """How many jobs of one kind are in one status on one resource ('' : no resource)."""
+    """How many jobs of one kind are in one status on one resource."""
 
     job_kind: str
-    status: str
+    """"circuit" or "hamiltonian"."""
+    status: JobStatus
     resource: str | None
+    """The resource of the jobs' target; None for a target that names none."""
     jobs: int
+
+
+def status_counts(rows: Iterable[Mapping[str, Any]]) -> list[StatusCount]:
+    """The counts of the queue_stats statement's ``counts`` (JSON objects), typed."""
+    return [
+        StatusCount(
+            job_kind=row["job_kind"],
+            status=JobStatus(row["status"]),
+            resource=row["resource"],
+            jobs=int(row["jobs"]),
+        )
+        for row in rows
+    ]
 
 
 @dataclass(frozen=True)
 class QueueStats:
+    """The queue's figures at one moment, as ``queue_stats`` returns them."""
+
     counts: list[StatusCount]
+    """Jobs by kind, status and resource; groups with no job are left out."""
     oldest_pending_age: timedelta | None
+    """How long the oldest PENDING job has waited; None when no job is pending."""
     held_jobs: int
     """PENDING queued circuit jobs that the hold rule keeps back right now."""
 
     def total(self, status: str, job_kind: str | None = None) -> int:
+        """How many jobs are in ``status`` (a JobStatus or its string), over every resource;
+        only of ``job_kind`` ("circuit" or "hamiltonian") if given."""
         return sum(
             c.jobs
             for c in self.counts

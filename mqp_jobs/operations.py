@@ -9,7 +9,7 @@ from mqp_jobs import validation as check
 from mqp_jobs.clock import portal_zone
 from mqp_jobs.errors import InternalError, InvalidArgument
 from mqp_jobs.execute import Conn, column
-from mqp_jobs.models import QueueStats, RequeuedJobs, StatusCount
+from mqp_jobs.models import QueueStats, RequeuedJobs, status_counts
 from mqp_jobs.queries import query
 from mqp_jobs.rules import MAX_QUEUING_TIME
 from mqp_jobs.states import REQUEUE
@@ -55,7 +55,7 @@ def queue_stats(conn: Conn) -> QueueStats:
     counts_json, oldest, held = found
     counts: list[dict[str, Any]] = counts_json
     return QueueStats(
-        counts=[StatusCount(**c) for c in counts],
+        counts=status_counts(counts),
         oldest_pending_age=oldest,
         held_jobs=int(held),
     )

@@ -69,7 +69,8 @@ class JobStore:
 
     or ``store = JobStore(url).open()`` ... ``store.close()``. A call on a store that is not
     open raises StoreNotOpen: the store never connects behind its caller's back. The
-    module-level functions use a default store that opens itself on first use.
+    module-level functions use a default store that opens itself on first use, until
+    ``configure`` replaces it: the replaced store is closed, and never opens itself again.
 
     Args:
         conninfo: a libpq URL or conninfo; None: $MQP_DATABASE_URL, else the portal's
@@ -99,6 +100,7 @@ class JobStore:
         self._in_use = 0
         self._state: Literal["new", "open", "closed"] = "new"
         self._opens_itself = False
+        self._retired = False
 
     @property
     def conninfo(self) -> str:
@@ -142,11 +144,26 @@ class JobStore:
         self._opens_itself = True
         return self
 
+    def _retire(self) -> None:
+        """Close a default store that ``configure`` replaced, for good: it no longer opens
+        itself, so a call that still holds it cannot open a pool nobody would close."""
+        with self._lock:
+            self._opens_itself = False
+            self._retired = True
+            self._close()
+
+    @property
+    def _replaced(self) -> bool:
+        """Whether ``configure`` replaced this store as the default (and closed it)."""
+        return self._retired
+
     def _require_open(self) -> None:
         """Refuse a call on a store that is not open (unless it opens itself). Called with
         the lock held."""
         if self._state == "open" or self._opens_itself:
             return
+        if self._retired:
+            raise self._replaced_error()
         if self._state == "new":
             raise StoreNotOpen(
                 "this JobStore was never opened: call store.open() first, or use "
@@ -154,6 +171,13 @@ class JobStore:
             )
         if self._state == "closed":
             raise StoreNotOpen("this JobStore was closed; open it again to use it")
+
+    @staticmethod
+    def _replaced_error() -> StoreNotOpen:
+        return StoreNotOpen(
+            "this JobStore was the default store until configure() replaced it, and is closed; "
+            "the module-level functions use the new one (mqp_jobs.default_store())"
+        )
 
     def _forget_inherited(self) -> None:
         """In a forked child, drop the parent's connections unclosed: the child opens its own,
@@ -180,14 +204,18 @@ class JobStore:
         or never opened store does nothing.
         """
         with self._lock:
-            self._state = "closed"
-            if self._pid == os.getpid():
-                if self._owns_pool and self._pool is not None:
-                    self._pool.close()
-                if self._listener is not None:
-                    self._listener.close()
-            self._pool = None if self._owns_pool else self._pool
-            self._listener = None
+            self._close()
+
+    def _close(self) -> None:
+        """close(), with the lock held."""
+        self._state = "closed"
+        if self._pid == os.getpid():
+            if self._owns_pool and self._pool is not None:
+                self._pool.close()
+            if self._listener is not None:
+                self._listener.close()
+        self._pool = None if self._owns_pool else self._pool
+        self._listener = None
 
     @contextmanager
     def connection(self, *, autocommit: bool = False) -> Iterator[Conn]:
@@ -235,6 +263,8 @@ class JobStore:
         except PoolTimeout as exc:
             raise self._pool_timeout(pool, exc) from None
         except PoolClosed:
+            if self._retired:  # closed under the call by configure(): nothing was sent
+                raise self._replaced_error() from None
             raise DatabaseUnavailable(
                 f"the connection pool to {describe(self._conninfo)} is closed (the store was "
                 "closed, or its caller's pool)"
@@ -417,26 +447,10 @@ class JobStore:
         with self.connection() as conn:
             return claims.claim_hamiltonian_jobs(conn, limit)
 
-    @staticmethod
-    def filter_queued_if_offline_and_fetch(
-        qdb: Conn, jobs: Iterable[CircuitJob]
-    ) -> list[CircuitJob]:
-        """Of ``jobs``, claim those still PENDING that the hold rule and the limit allow.
-
-        Runs in the caller's open transaction on ``qdb`` (a psycopg connection), so that the
-        claim commits or rolls back with the caller's own changes; returns the claimed jobs,
-        oldest first.
-        """
-        return claims.filter_queued_if_offline_and_fetch(qdb, jobs)
-
-    @staticmethod
-    def is_within_active_job_limit(qdb: Conn, job: CircuitJob) -> bool:
-        """Whether the active-job limit lets ``job`` move to WAITING now.
-
-        Runs in the caller's transaction on ``qdb``: the job's (owner, target) group stays
-        locked until that transaction ends, so the answer holds while the caller acts on it.
-        """
-        return claims.is_within_active_job_limit(qdb, job)
+    # In the caller's transaction, on the caller's connection: the same functions as at module
+    # level, which need no store.
+    filter_queued_if_offline_and_fetch = staticmethod(claims.filter_queued_if_offline_and_fetch)
+    is_within_active_job_limit = staticmethod(claims.is_within_active_job_limit)
 
     # After a claim
 
@@ -543,8 +557,13 @@ class JobStore:
         *,
         attempt: int | None = None,
     ) -> None:
-        """Store one epoch of a WAITING hybrid Hamiltonian job (epochs, params, parametric
-        circuit, note); ``attempt`` as for the completions."""
+        """Store one epoch of a PENDING or WAITING hybrid Hamiltonian job (epochs, params,
+        parametric circuit, note); its status stays as it is.
+
+        ``attempt``: the claimed job's ``attempt``; with it, only the runner of that claim may
+        update the job, as for the completions. JobNotFound for an unknown id,
+        InvalidTransition if the job is neither PENDING nor WAITING.
+        """
         with self.connection() as conn:
             transitions.update_hybrid(
                 conn, job_id, epochs, params, parametric_circuit, note, attempt

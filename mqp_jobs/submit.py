@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 
 from mqp_jobs import validation as check
 from mqp_jobs.clock import portal_zone
@@ -21,16 +21,26 @@ _CREATE_JOB = query("create_job")
 _CREATE_HAMILTONIAN_JOB = query("create_hamiltonian_job")
 _JOB_REFERENCES = query("job_references")
 _CREATE_JOBS = query("create_jobs")
-_JOB_FIELDS = (
-    "shots",
-    "circuit",
-    "owner",
-    "budget",
-    "target_spec",
-    "circuit_format",
-    "no_modify",
-    "queued",
-)
+_REQUIRED_JOB_FIELDS = ("shots", "circuit", "owner", "budget", "target_spec", "circuit_format")
+_OPTIONAL_JOB_FIELDS = ("no_modify", "queued")
+_JOB_FIELDS = _REQUIRED_JOB_FIELDS + _OPTIONAL_JOB_FIELDS
+
+
+def _entry_keys_problem(fields: Collection[object]) -> str | None:
+    """What is wrong with a batch entry's keys (the missing and the unknown), or None."""
+    missing = [name for name in _REQUIRED_JOB_FIELDS if name not in fields]
+    unknown = sorted((key for key in fields if key not in _JOB_FIELDS), key=repr)
+    if not missing and not unknown:
+        return None
+    found = []
+    if missing:
+        found.append(f"missing {', '.join(missing)}")
+    if unknown:
+        found.append(f"unknown fields {unknown}")
+    return (
+        f"{'; '.join(found)} (a job needs {', '.join(_REQUIRED_JOB_FIELDS)} and may have "
+        f"{' and '.join(_OPTIONAL_JOB_FIELDS)})"
+    )
 
 
 def reference_key(value: object, attribute: str) -> object:
@@ -140,14 +150,12 @@ def create_jobs(conn: Conn, jobs: Iterable[Mapping[str, object]]) -> list[Circui
     for place, fields in enumerate(jobs):
         if not isinstance(fields, Mapping):
             raise InvalidJob(f"job {place}: fields must be a mapping, not {type(fields).__name__}")
-        unknown = set(fields) - set(_JOB_FIELDS)
-        if unknown:
-            raise InvalidJob(f"job {place}: unknown fields {sorted(unknown, key=repr)}")
+        problem = _entry_keys_problem(fields)
+        if problem is not None:
+            raise InvalidJob(f"job {place}: {problem}")
         try:
             batch.append(_circuit_job_params(**fields))
         except InvalidJob as exc:
-            raise InvalidJob(f"job {place}: {exc}") from None
-        except TypeError as exc:
             raise InvalidJob(f"job {place}: {exc}") from None
     if not batch:
         return []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import psycopg
@@ -229,3 +230,37 @@ def test_one_bad_job_refuses_the_whole_batch(
 def test_a_malformed_batch_is_refused(store: JobStore, portal: Portal, jobs: object) -> None:
     with pytest.raises(InvalidJob):
         store.create_jobs(jobs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("spoil", "message"),
+    [
+        (lambda f: {k: v for k, v in f.items() if k != "shots"}, "job 2: missing shots (a job"),
+        (
+            lambda f: {k: v for k, v in f.items() if k not in ("owner", "budget")},
+            "job 2: missing owner, budget (a job",
+        ),
+        (lambda f: {**f, "colour": "blue"}, "job 2: unknown fields ['colour'] (a job"),
+        (
+            lambda f: {**{k: v for k, v in f.items() if k != "circuit"}, 7: "x"},
+            "job 2: missing circuit; unknown fields [7] (a job",
+        ),
+    ],
+)
+def test_a_batch_entry_with_missing_or_unknown_fields_is_named_in_the_callers_words(
+    store: JobStore,
+    portal: Portal,
+    db: psycopg.Connection,
+    spoil: Callable[[dict[object, object]], dict[object, object]],
+    message: str,
+) -> None:
+    batch = [_fields(portal) for _ in range(4)]
+    batch[2] = spoil(batch[2])
+    with pytest.raises(InvalidJob) as refused:
+        store.create_jobs(batch)
+    shown = str(refused.value)
+    assert shown.startswith(message), shown
+    assert "needs shots, circuit, owner, budget, target_spec, circuit_format" in shown
+    assert "may have no_modify and queued" in shown
+    assert "_circuit_job_params" not in shown and "positional" not in shown
+    assert count_rows(db, "circuit_job") == 0

@@ -103,6 +103,121 @@ def test_the_tools_use_only_the_public_api_and_each_other() -> None:
     assert used_beyond_all == set(BEYOND_ALL)  # an exception nothing needs any more goes
 
 
+def _library_import_names(tree: ast.AST) -> set[str]:
+    """The names a module binds by importing the library (not the tools)."""
+    bound = set()
+    for module, name, _line in _imports(tree):
+        if module != "mqp_jobs" and not module.startswith("mqp_jobs."):
+            continue
+        if name is None:  # ``import mqp_jobs.x`` binds ``mqp_jobs``
+            bound.add(module.split(".")[0])
+        elif not _is_tools(module, name):
+            bound.add(name)
+    for node in ast.walk(
+        tree
+    ):  # aliases: ``import mqp_jobs as m``, ``from mqp_jobs import x as y``
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            for alias in node.names:
+                module = alias.name if isinstance(node, ast.Import) else node.module or ""
+                full = module if isinstance(node, ast.Import) else f"{module}.{alias.name}"
+                if alias.asname and full.split(".")[0] == "mqp_jobs" and not _is_tools(full, None):
+                    bound.discard(alias.name)
+                    bound.add(alias.asname)
+    return bound
+
+
+def _is_private(name: str) -> bool:
+    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
+
+
+def _reaches_past_the_public_api(source: str, filename: str = "<tool>") -> list[str]:
+    """What a tool's source does beyond imports to reach the library's internals: a string
+    naming a library module (as ``importlib.import_module`` would take it), and a private
+    attribute of a name imported from the library (``JobStore._open_on_first_use``, also
+    through ``getattr``)."""
+    tree = ast.parse(source, filename)
+    imported = _library_import_names(tree)
+    allowed_modules = {f"{module}.{name}" for module, name in BEYOND_ALL if module == "mqp_jobs"}
+    found = []
+    for node in ast.walk(tree):
+        where = f"{filename}:{getattr(node, 'lineno', '?')}"
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            named = node.value.strip()
+            if (
+                named.startswith("mqp_jobs.")
+                and not any(space in named for space in " \t\n")
+                and not _is_tools(named.rstrip("."), None)
+                and named not in allowed_modules
+            ):
+                found.append(f"{where}: names the library module {named!r}")
+        elif isinstance(node, ast.Attribute):
+            chain, root = [node.attr], node.value
+            while isinstance(root, ast.Attribute | ast.Call | ast.Subscript):
+                # Down to the name it starts from: ``JobStore(url)._pool``, ``mqp_jobs.api._x``.
+                if isinstance(root, ast.Attribute):
+                    chain.insert(0, root.attr)
+                root = root.func if isinstance(root, ast.Call) else root.value
+            if (
+                isinstance(root, ast.Name)
+                and root.id in imported
+                and not (root.id == "mqp_jobs" and chain[0] == "tools")
+                and any(_is_private(part) for part in chain)
+            ):
+                found.append(f"{where}: {ast.unparse(node)}")
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in {"getattr", "setattr", "hasattr", "delattr"}
+            and len(node.args) >= 2
+            and isinstance(node.args[0], ast.Name)
+            and node.args[0].id in imported
+            and isinstance(node.args[1], ast.Constant)
+            and isinstance(node.args[1].value, str)
+            and _is_private(node.args[1].value)
+        ):
+            found.append(f"{where}: {ast.unparse(node)}")
+    return found
+
+
+def test_the_tools_reach_no_internal_beyond_their_imports() -> None:
+    found = []
+    for path in _modules(TOOLS):
+        found += _reaches_past_the_public_api(path.read_text(), str(path.relative_to(PACKAGE)))
+    assert found == []
+
+
+PAST_THE_API = [
+    'import importlib\nimportlib.import_module("mqp_jobs.execute")',
+    'import importlib\nrun = importlib.import_module("mqp_jobs.store").JobStore',
+    'name = "execute"\n__import__(f"mqp_jobs.{name}")',
+    "from mqp_jobs import JobStore\nJobStore._open_on_first_use",
+    "from mqp_jobs import JobStore\nstore = JobStore()._open_on_first_use()",
+    "from mqp_jobs import JobStore as Store\nStore._require_open",
+    "import mqp_jobs\nmqp_jobs.api._default",
+    "import mqp_jobs as jobs\njobs._default",
+    "import mqp_jobs\nmqp_jobs.default_store()._pool.close()",
+    "from mqp_jobs import queries\nqueries._statements",
+    'from mqp_jobs import JobStore\ngetattr(JobStore, "_retire")',
+]
+WITHIN_THE_API = [
+    'import importlib\nimportlib.import_module("mqp_jobs.tools.demo")',
+    'import importlib\nimportlib.import_module("mqp_jobs.metrics")',
+    '"""Uses mqp_jobs.claim_jobs and nothing else."""',
+    "from mqp_jobs import JobStore\nJobStore.__name__",
+    "from mqp_jobs import JobStore\nstore = JobStore()\nstore.open()",
+    "import mqp_jobs.tools.db\nmqp_jobs.tools.db._helper",
+    "from mqp_jobs.tools import db\ndb._helper",
+    "class Runner:\n    def go(self) -> None:\n        self._thread = None",
+]
+
+
+def test_the_reach_check_catches_what_an_import_check_misses() -> None:
+    for source in PAST_THE_API:
+        assert _reaches_past_the_public_api(source) != [], source
+    for source in WITHIN_THE_API:
+        assert _reaches_past_the_public_api(source) == [], source
+
+
 def test_the_library_imports_no_tool_at_module_level() -> None:
     wrong = []
     for path in _library_modules():

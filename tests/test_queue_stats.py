@@ -11,7 +11,7 @@ from conftest import Portal
 from helpers import submit
 from psycopg import sql
 
-from mqp_jobs import JobStore
+from mqp_jobs import JobStatus, JobStore, StatusCount
 from mqp_jobs.queries import query
 
 FULL_COUNT = (
@@ -138,3 +138,20 @@ def test_the_cost_of_queue_stats_does_not_grow_with_the_history(
     large = rows_read_from_job_tables()
     assert small <= 20 and large == small, (small, large)
     assert store.queue_stats().total("CANCELLED") == 60000
+
+
+def test_the_counts_are_typed_and_a_target_without_resource_is_none(
+    store: JobStore, portal: Portal
+) -> None:
+    submit(store, portal)
+    submit(store, portal, target_spec=portal.sim_target)  # a target that names no resource
+    [claimed] = store.claim_jobs(limit=1)  # the oldest: the one on qpu-a
+    store.complete_job_with_result(claimed.id, "r", portal.qpu, "c")
+    stats = store.queue_stats()
+    assert all(type(count.status) is JobStatus for count in stats.counts)
+    assert sorted(
+        (count.status, count.resource) for count in stats.counts if count.job_kind == "circuit"
+    ) == [(JobStatus.COMPLETED, "qpu-a"), (JobStatus.PENDING, None)]
+    assert StatusCount("circuit", JobStatus.PENDING, None, 1) in stats.counts
+    assert stats.total(JobStatus.PENDING) == stats.total("PENDING") == 1
+    assert stats.total(JobStatus.COMPLETED, "hamiltonian") == 0

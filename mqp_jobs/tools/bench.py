@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import multiprocessing
 import platform
+import re
 import statistics
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -57,6 +58,10 @@ class Figure:
     ours: float
     reference: float | None = None
     reference_name: str = ""
+    batch: int | None = None
+    """Jobs per claim, for the plot (the throughput and pgqueuer figures); None: not plotted."""
+    consumers: int | None = None
+    """Schedulers claiming at once, the plot's x axis; None: not plotted."""
 
     @property
     def ratio(self) -> float | None:
@@ -356,6 +361,8 @@ def scenario_throughput(ctx: Context) -> None:
             f"claim (limit 100) + complete, {schedulers} scheduler(s), 2,000 users",
             "jobs/s",
             rate,
+            batch=100,
+            consumers=schedulers,
         )
 
 
@@ -516,6 +523,8 @@ def scenario_pgqueuer(ctx: Context) -> None:
                     ours,
                     theirs,
                     "PgQueuer dequeue + log_jobs",
+                    batch=batch,
+                    consumers=consumers,
                 )
 
 
@@ -610,8 +619,14 @@ class Context:
         ours: float,
         reference: float | None = None,
         reference_name: str = "",
+        *,
+        batch: int | None = None,
+        consumers: int | None = None,
     ) -> None:
-        self.report.add(Figure(scenario, name, unit, ours, reference, reference_name), self.echo)
+        self.report.add(
+            Figure(scenario, name, unit, ours, reference, reference_name, batch, consumers),
+            self.echo,
+        )
 
     def note(self, text: str, echo: Callable[[str], None] | None = None) -> None:
         self.report.note(text, echo or self.echo)
@@ -705,6 +720,57 @@ def write_markdown(report: Report, path: Path, machine_text: str, command: str) 
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+@dataclass(frozen=True)
+class PlotLine:
+    """One line of write_plot's chart: jobs per second by schedulers."""
+
+    label: str
+    style: str
+    consumers: list[int]
+    rates: list[float]
+
+
+def _plotted(figures: Sequence[Figure], scenario: str, batch: int | None = None) -> list[Figure]:
+    return [
+        f
+        for f in figures
+        if f.scenario == scenario
+        and f.consumers is not None
+        and f.batch is not None
+        and (batch is None or f.batch == batch)
+    ]
+
+
+def plot_lines(report: Report) -> list[PlotLine]:
+    """write_plot's lines, from the figures' ``batch`` and ``consumers``: per batch size,
+    mqp_jobs and PgQueuer; then mqp_jobs' own throughput with the limit binding."""
+    lines = []
+    for batch in (10, 100):
+        points = _plotted(report.figures, "pgqueuer", batch)
+        if not points:
+            continue
+        consumers = [f.consumers or 0 for f in points]
+        lines.append(
+            PlotLine(f"mqp_jobs, batch {batch}", "o-", consumers, [f.ours for f in points])
+        )
+        lines.append(
+            PlotLine(
+                f"PgQueuer, batch {batch}", "s--", consumers, [f.reference or 0 for f in points]
+            )
+        )
+    own = _plotted(report.figures, "throughput")
+    if own:
+        lines.append(
+            PlotLine(
+                f"mqp_jobs, batch {own[0].batch}, one completion per call, limit binding",
+                "^:",
+                [f.consumers or 0 for f in own],
+                [f.ours for f in own],
+            )
+        )
+    return lines
+
+
 def write_plot(report: Report, path: Path) -> bool:
     """Claims per second by consumers, both libraries; False when matplotlib is missing."""
     try:
@@ -715,25 +781,8 @@ def write_plot(report: Report, path: Path) -> bool:
     except ImportError:
         return False
     figure, axes = plt.subplots(figsize=(7, 4.5))
-    for batch in (10, 100):
-        points = [
-            f for f in report.figures if f.scenario == "pgqueuer" and f"batch {batch}," in f.name
-        ]
-        if not points:
-            continue
-        consumers = [int(f.name.split(", ")[-1].split()[0]) for f in points]
-        axes.plot(consumers, [f.ours for f in points], "o-", label=f"mqp_jobs, batch {batch}")
-        axes.plot(
-            consumers, [f.reference or 0 for f in points], "s--", label=f"PgQueuer, batch {batch}"
-        )
-    own = [f for f in report.figures if f.scenario == "throughput"]
-    if own:
-        axes.plot(
-            [int(f.name.split(", ")[1].split()[0]) for f in own],
-            [f.ours for f in own],
-            "^:",
-            label="mqp_jobs, batch 100, one completion per call, limit binding",
-        )
+    for line in plot_lines(report):
+        axes.plot(line.consumers, line.rates, line.style, label=line.label)
     axes.set_xlabel("schedulers (consumer processes)")
     axes.set_ylabel("jobs claimed and completed per second")
     axes.set_yscale("log")
@@ -746,6 +795,23 @@ def write_plot(report: Report, path: Path) -> bool:
     figure.savefig(path, dpi=110)
     plt.close(figure)
     return True
+
+
+_NAMED_PLOT_FIELDS = {
+    # The table holds only the names: the batch and the consumers as scenario_throughput and
+    # scenario_pgqueuer write them there.
+    "throughput": re.compile(r"\(limit (?P<batch>\d+)\) .*, (?P<consumers>\d+) scheduler\(s\),"),
+    "pgqueuer": re.compile(r", batch (?P<batch>\d+), (?P<consumers>\d+) consumer\(s\)$"),
+}
+
+
+def _plot_fields(scenario: str, name: str) -> tuple[int | None, int | None]:
+    """A figure's batch and consumers, read back from its name in a written report."""
+    pattern = _NAMED_PLOT_FIELDS.get(scenario)
+    found = None if pattern is None else pattern.search(name)
+    if found is None:
+        return None, None
+    return int(found["batch"]), int(found["consumers"])
 
 
 def read_markdown(path: Path) -> Report:
@@ -765,6 +831,7 @@ def read_markdown(path: Path) -> Report:
                 float(ours.replace(",", "")),
                 float(number.replace(",", "")) if number else None,
                 reference_name.removesuffix(")"),
+                *_plot_fields(scenario, name),
             )
         )
     return report
