@@ -114,7 +114,8 @@ def test_a_quick_benchmark_prints_the_claim_round_ratio(conninfo: str) -> None:
     for line, reference in zip(lines, ("same table", "portal's 4", "primary key"), strict=True):
         ours, plain, unit, ratio = line.split("finished")[1].split()[:4]
         assert unit == "ms" and float(ours) > 0 and float(plain) > 0 and reference in line
-        assert float(ratio.rstrip("x")) == pytest.approx(float(ours) / float(plain), abs=0.01)
+        # The printed figures are rounded: the ratio agrees with them to within that rounding.
+        assert float(ratio.rstrip("x")) == pytest.approx(float(ours) / float(plain), rel=0.02)
     assert "microseconds per claimed job: bare copy" in done.stdout
 
 
