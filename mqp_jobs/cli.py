@@ -187,7 +187,7 @@ def _serve_metrics(url: str | None, port: int, address: str, timeout: float) -> 
     with JobStore(url, settings=metrics.scrape_settings(timeout)) as store:
         store.queue_stats()  # a wrong URL or a missing schema: say so now, not at each scrape
         try:
-            server, _ = metrics.serve(store, port, address)
+            server, _ = metrics.serve(store, port, address, timeout=timeout)
         except OSError as exc:
             raise MqpJobsError(f"cannot listen on {address}:{port}: {exc.strerror}") from None
         shown = "127.0.0.1" if address in ("0.0.0.0", "::") else address

@@ -43,7 +43,7 @@ from prometheus_client.registry import Collector
 
 from mqp_jobs.connection import PoolSettings
 from mqp_jobs.errors import MqpJobsError
-from mqp_jobs.models import JobStatus
+from mqp_jobs.models import JobStatus, QueueStats
 from mqp_jobs.store import JobStore
 
 _log = logging.getLogger(__name__)
@@ -83,6 +83,10 @@ COMPLETIONS: dict[str, _Completion] = {
 """The JobStore methods that finish a claimed job, with what they report."""
 
 
+class _NoAnswer(MqpJobsError):
+    """A scrape's queue_stats that did not come back in time."""
+
+
 class QueueCollector(Collector):
     """The queue as ``store.queue_stats()`` sees it, read at each scrape.
 
@@ -90,8 +94,42 @@ class QueueCollector(Collector):
     are then left out of that scrape rather than failing it.
     """
 
-    def __init__(self, store: JobStore) -> None:
+    def __init__(self, store: JobStore, timeout: float | None = None) -> None:
+        """``timeout``: seconds a scrape waits for ``queue_stats`` before it answers
+        ``mqp_jobs_up 0`` (None: as long as the store's own timeouts let it). The store's
+        timeouts are enforced by the server, which cannot enforce them when it has stopped
+        answering (a host cut off the network): then only this bound holds."""
         self._store = store
+        self._timeout = timeout
+        # At most two queries outstanding: scrapes of a database that does not answer leave
+        # their queries waiting (on threads that end when the connection does) and answer 0.
+        self._slots = threading.BoundedSemaphore(2)
+
+    def _queue_stats(self) -> QueueStats:
+        """``store.queue_stats()``, given up on after ``timeout`` seconds."""
+        if self._timeout is None:
+            return self._store.queue_stats()
+        if not self._slots.acquire(blocking=False):
+            raise _NoAnswer("earlier scrapes' queries are still waiting for the database")
+        outcome: list[QueueStats | MqpJobsError] = []
+
+        def read() -> None:
+            try:
+                outcome.append(self._store.queue_stats())
+            except MqpJobsError as exc:
+                outcome.append(exc)
+            finally:
+                self._slots.release()
+
+        worker = threading.Thread(target=read, name="mqp_jobs queue_stats", daemon=True)
+        worker.start()
+        worker.join(self._timeout)
+        if not outcome:
+            raise _NoAnswer(f"the database did not answer within {self._timeout:g} s")
+        found = outcome[0]
+        if isinstance(found, MqpJobsError):
+            raise found
+        return found
 
     def describe(self) -> Iterable[Metric]:
         return []  # nothing to check at registration: collecting queries the database
@@ -102,7 +140,7 @@ class QueueCollector(Collector):
             "mqp_jobs_up", "1 if the job database answered this scrape's queue_stats, else 0"
         )
         try:
-            stats = self._store.queue_stats()
+            stats = self._queue_stats()
         except MqpJobsError as exc:
             _log.warning("queue_stats failed: %s", exc)
             up.add_metric([], 0)
@@ -331,15 +369,16 @@ def serve(
     port: int,
     address: str = "0.0.0.0",
     job_metrics: JobMetrics | None = None,
+    timeout: float | None = SCRAPE_TIMEOUT,
 ) -> tuple[WSGIServer, CollectorRegistry]:
     """Serve ``store``'s queue and ``job_metrics`` (default: this process's, those of
     ``default_metrics()``) at http://address:port/metrics from a background thread, in a
     registry of its own; ``server.shutdown()`` stops it.
 
-    Open ``store`` with ``scrape_settings()``: a scrape waits for its query as long as the
-    store's timeouts let it."""
+    Open ``store`` with ``scrape_settings()``. A scrape waits at most ``timeout`` seconds for
+    its query (None: as long as the store's timeouts let it), then answers ``mqp_jobs_up 0``."""
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(QueueCollector(store))
+    registry.register(QueueCollector(store, timeout))
     for collector in (default_metrics() if job_metrics is None else job_metrics).collectors():
         registry.register(collector)
     server, _thread = start_http_server(port, address, registry)

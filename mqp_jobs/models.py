@@ -258,7 +258,8 @@ class QueueStats:
     counts: list[StatusCount]
     """Jobs by kind, status and resource; groups with no job are left out."""
     oldest_pending_age: timedelta | None
-    """How long the oldest PENDING job has waited; None when no job is pending."""
+    """How long the oldest PENDING job has waited; None when no job is pending. Never
+    negative: a job stamped ahead of this host's clock (another zone) counts as just submitted."""
     held_jobs: int
     """PENDING queued circuit jobs that the hold rule keeps back right now."""
 

