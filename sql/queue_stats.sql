@@ -55,10 +55,12 @@ SELECT
     ) AS counts,
     -- Never negative: a job stamped in a zone ahead of this session's (a writer on another
     -- host, MQP_TIMEZONE unset) has waited no time yet, not less than none.
-    (SELECT greatest(
-                (statement_timestamp() AT TIME ZONE %(zone)s::interval) - min(timestamp_submitted),
-                interval '0')
-     FROM active WHERE status = 'PENDING')
+    -- (NULL when nothing is pending: greatest() alone would make that 0.)
+    (SELECT greatest(o.age, interval '0')
+     FROM (SELECT (statement_timestamp() AT TIME ZONE %(zone)s::interval)
+                  - min(timestamp_submitted) AS age
+           FROM active WHERE status = 'PENDING') AS o
+     WHERE o.age IS NOT NULL)
         AS oldest_pending_age,
     (SELECT count(*)
      FROM active AS a
