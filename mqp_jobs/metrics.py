@@ -28,20 +28,26 @@ waits for gives ``mqp_jobs_up 0`` within a few seconds, well inside a scrape's t
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
+import math
+import os
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Protocol, cast
+from typing import Any, Protocol, cast
 from wsgiref.simple_server import WSGIServer
 
+import psycopg
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, start_http_server
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from mqp_jobs.connection import PoolSettings
+from mqp_jobs import operations
+from mqp_jobs.connection import PoolSettings, translate, unavailable
 from mqp_jobs.errors import MqpJobsError
 from mqp_jobs.models import JobStatus, QueueStats
 from mqp_jobs.store import JobStore
@@ -83,6 +89,15 @@ COMPLETIONS: dict[str, _Completion] = {
 """The JobStore methods that finish a claimed job, with what they report."""
 
 
+def _shut(conn: psycopg.Connection[Any]) -> None:
+    """Shut a connection's socket from another thread: its pending read returns at once."""
+    with (
+        contextlib.suppress(OSError, psycopg.Error),
+        socket.socket(fileno=os.dup(conn.fileno())) as sock,
+    ):
+        sock.shutdown(socket.SHUT_RDWR)
+
+
 class _NoAnswer(MqpJobsError):
     """A scrape's queue_stats that did not come back in time."""
 
@@ -94,7 +109,7 @@ class QueueCollector(Collector):
     are then left out of that scrape rather than failing it.
     """
 
-    def __init__(self, store: JobStore, timeout: float | None = None) -> None:
+    def __init__(self, store: JobStore, timeout: float | None = SCRAPE_TIMEOUT) -> None:
         """``timeout``: seconds a scrape waits for ``queue_stats`` before it answers
         ``mqp_jobs_up 0`` (None: as long as the store's own timeouts let it). The store's
         timeouts are enforced by the server, which cannot enforce them when it has stopped
@@ -112,19 +127,46 @@ class QueueCollector(Collector):
         if not self._slots.acquire(blocking=False):
             raise _NoAnswer("earlier scrapes' queries are still waiting for the database")
         outcome: list[QueueStats | MqpJobsError] = []
+        using: list[psycopg.Connection[Any]] = []
+        conninfo = self._store.conninfo
+        bound = f"{max(1, round(self._timeout * 1000))}ms"
 
         def read() -> None:
+            # A connection of this scrape's own, not one of the store's pool: a pooled
+            # connection that died silently (a dropped NAT or firewall state) blocks whoever
+            # uses it next, the pool's liveness check included, until TCP gives up (hours).
+            # The server's own timeouts end the query; the scrape's deadline ends the wait.
             try:
-                outcome.append(self._store.queue_stats())
+                conn = psycopg.connect(
+                    conninfo,
+                    autocommit=True,
+                    connect_timeout=max(1, math.ceil(self._timeout or 0)),
+                    options=f"-c statement_timeout={bound} -c lock_timeout={bound}",
+                    application_name="mqp_jobs metrics",
+                )
+            except psycopg.Error as exc:
+                outcome.append(unavailable(conninfo, exc))
+                self._slots.release()
+                return
+            try:
+                using.append(conn)
+                outcome.append(operations.queue_stats(conn))
+            except psycopg.Error as exc:
+                outcome.append(translate(exc, conninfo, conn.broken))
             except MqpJobsError as exc:
                 outcome.append(exc)
             finally:
+                conn.close()
                 self._slots.release()
 
         worker = threading.Thread(target=read, name="mqp_jobs queue_stats", daemon=True)
         worker.start()
         worker.join(self._timeout)
         if not outcome:
+            if using:
+                # Shut the socket, so that the thread's read ends now and the connection
+                # with it, whatever the network does.
+                _shut(using[0])
             raise _NoAnswer(f"the database did not answer within {self._timeout:g} s")
         found = outcome[0]
         if isinstance(found, MqpJobsError):

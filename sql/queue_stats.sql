@@ -59,7 +59,7 @@ SELECT
     (SELECT greatest(o.age, interval '0')
      FROM (SELECT (statement_timestamp() AT TIME ZONE %(zone)s::interval)
                   - min(timestamp_submitted) AS age
-           FROM active WHERE status = 'PENDING') AS o
+           FROM active WHERE status = 'PENDING' AND isfinite(timestamp_submitted)) AS o
      WHERE o.age IS NOT NULL)
         AS oldest_pending_age,
     (SELECT count(*)

@@ -196,13 +196,20 @@ def _reaches_past_the_public_api(source: str, filename: str = "<tool>") -> list[
                 if isinstance(root, ast.Attribute):
                     chain.insert(0, root.attr)
                 root = root.func if isinstance(root, ast.Call) else root.value
-            if (
-                isinstance(root, ast.Name)
-                and root.id not in own
-                and not (root.id == "mqp_jobs" and chain[0] == "tools")
-                and any(_is_private(part) for part in chain)
-                and f"{ast.unparse(node)}" not in FOREIGN_PRIVATE
-            ):
+            if not isinstance(root, ast.Name) or f"{ast.unparse(node)}" in FOREIGN_PRIVATE:
+                continue
+            if root.id == "mqp_jobs":
+                # The package itself (however bound, ``import mqp_jobs.tools.db`` too): its
+                # tools, or a public name.
+                reaches = chain[0] != "tools" and (
+                    chain[0] not in mqp_jobs.__all__ or any(_is_private(p) for p in chain)
+                )
+            elif root.id in {"self", "cls"}:
+                # The tool's own attributes may be private; what they hold is not its own.
+                reaches = any(_is_private(part) for part in chain[1:])
+            else:
+                reaches = root.id not in own and any(_is_private(part) for part in chain)
+            if reaches:
                 # Whatever it holds, a library object kept in a variable (``store._pool``)
                 # as much as a name imported from the library: only the tool's own objects
                 # (self, cls, the tools' modules) and the listed third-party ones may be
@@ -257,6 +264,9 @@ PAST_THE_API = [
     "from mqp_jobs import queries\nqueries._statements",
     'from mqp_jobs import JobStore\ngetattr(JobStore, "_retire")',
     "from mqp_jobs import JobStore\nstore = JobStore()\nstore._pool.check()",
+    "class Tool:\n    def go(self) -> None:\n        self.store._pool.check()",
+    "class Tool:\n    def go(self) -> None:\n        self._store._pool.check()",
+    "import mqp_jobs.tools.db\nmqp_jobs.execute.rows",
     'from mqp_jobs import default_store\nstore = default_store()\ngetattr(store, "_pool")',
     'import importlib\nimportlib.import_module(".execute", "mqp_jobs")',
     'import importlib\nimportlib.import_module("mqp_jobs" + ".execute")',

@@ -270,7 +270,12 @@ class _FreezingProxy:
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.port = int(self._listener.getsockname()[1])
         self._sockets: list[socket.socket] = [self._listener]
+        self._stalled: set[int] = set()  # connections cut off; new ones still pass
         threading.Thread(target=self._accept, daemon=True).start()
+
+    def stall_existing(self) -> None:
+        """Cut off the connections open now (a dropped NAT state); new ones pass."""
+        self._stalled |= {id(sock) for sock in self._sockets}
 
     def _accept(self) -> None:
         while True:
@@ -286,12 +291,13 @@ class _FreezingProxy:
     def _pipe(self, source: socket.socket, sink: socket.socket) -> None:
         with contextlib.suppress(OSError):
             while chunk := source.recv(65536):
-                while self.frozen.is_set():
+                while self.frozen.is_set() or id(source) in self._stalled:
                     time.sleep(0.05)
                 sink.sendall(chunk)
 
     def close(self) -> None:
         self.frozen.clear()
+        self._stalled.clear()
         for sock in self._sockets:
             with contextlib.suppress(OSError):
                 sock.close()
@@ -316,6 +322,34 @@ def test_a_database_that_stops_answering_is_up_0_within_the_timeout(
             samples = scrape(port)
             assert samples[("mqp_jobs_up", ())] == 0
             assert time.monotonic() - started < 3.5
+    finally:
+        server.shutdown()
+        proxy.close()
+        store.close()
+
+
+def test_connections_that_died_silently_are_replaced_after_a_scrape_gives_up(
+    conninfo: str, portal: Portal
+) -> None:
+    """A dropped NAT or firewall state: the connections open then never answer again, new ones
+    work. A scrape caught on such a connection gives up at its deadline and the next scrape
+    answers on a new one, rather than wait for TCP keepalive (hours)."""
+    params = psycopg.conninfo.conninfo_to_dict(conninfo)
+    proxy = _FreezingProxy(str(params.get("host", "127.0.0.1")), int(params.get("port", 5432)))
+    through = psycopg.conninfo.make_conninfo(conninfo, host="127.0.0.1", port=proxy.port)
+    store = JobStore(through, settings=metrics.scrape_settings(2)).open()
+    server, _ = metrics.serve(store, _free_port(), "127.0.0.1", timeout=2)
+    port = server.server_port
+    try:
+        assert scrape(port)[("mqp_jobs_up", ())] == 1
+        for _ in range(3):
+            proxy.frozen.set()  # the network goes; a scrape is caught in it
+            assert scrape(port)[("mqp_jobs_up", ())] == 0
+            proxy.stall_existing()  # it comes back, but not for the connections open then
+            proxy.frozen.clear()
+            started = time.monotonic()
+            assert scrape(port)[("mqp_jobs_up", ())] == 1
+            assert time.monotonic() - started < 2
     finally:
         server.shutdown()
         proxy.close()
