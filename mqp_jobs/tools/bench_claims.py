@@ -9,13 +9,16 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING
 
 import psycopg
 
 from mqp_jobs import ClaimFilter, JobStore, PoolSettings
 from mqp_jobs.tools import scratch
 from mqp_jobs.tools.statements import query
+
+if TYPE_CHECKING:  # bench imports this module to run its scenario
+    from mqp_jobs.tools.bench import Context
 
 _SEED_PORTAL = query("bench_seed_portal")
 _SHAPE_JOBS = query("bench_shape_jobs")
@@ -27,23 +30,6 @@ HEAVY = USERS + 1
 """The user with the backlog: u51; the others are u1..u50."""
 WAITING_TARGETS = 20
 RESOURCES = ["qpu-a", "qpu-b", "qpu-m"] + [f"qpu-w{n}" for n in range(1, WAITING_TARGETS + 1)]
-
-
-class Context(Protocol):
-    """What a scenario needs of the benchmark's run (see bench.Context)."""
-
-    server: str
-    quick: bool
-
-    def add(
-        self,
-        scenario: str,
-        name: str,
-        unit: str,
-        ours: float,
-        reference: float | None = None,
-        reference_name: str = "",
-    ) -> None: ...
 
 
 @dataclass(frozen=True)
