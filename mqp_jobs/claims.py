@@ -27,6 +27,7 @@ from mqp_jobs.rules import MAX_ACTIVE_JOBS_PER_USER_PER_RESOURCE, MAX_QUEUING_TI
 from mqp_jobs.submit import reference_key
 
 _LOCK_CLAIM_GROUPS = query("lock_claim_groups")
+_LOCK_CLAIM_LINE = query("lock_claim_line")
 _MOVE_CLAIMED_JOBS = query("move_claimed_jobs")
 _CLAIM_HAMILTONIAN_JOBS = query("claim_hamiltonian_jobs")
 _LOCK_CLAIM_GROUP = query("lock_claim_group")
@@ -72,6 +73,9 @@ class ClaimFilter:
                 check.text(given, name)
         if (self.reserved_resource is None) != (self.reserved_for is None):
             raise InvalidArgument("reserved_resource and reserved_for go together: give both")
+
+
+_UNFILTERED = ClaimFilter()
 
 
 def _listed(names: Sequence[str] | None) -> list[str] | None:
@@ -121,15 +125,22 @@ def claim_circuit_jobs(
             "max_queuing_time": MAX_QUEUING_TIME,
             "zone": portal_zone(),
         }
-        # With a limit, the first statement looks at the oldest candidates only. A window that
-        # turns out too narrow (full, yet fewer jobs picked than the limit) was taken up by
-        # groups without a free slot: the claim then reads the first few candidates of every
-        # group with pending jobs instead, however long any group's backlog.
+        # An unfiltered claim reads the line in FIFO order (lock_claim_line) unless a target is
+        # in maintenance; a filtered one, or one that must step around held jobs, reads each
+        # admitted target's line (lock_claim_groups). With a limit, the first statement looks
+        # at the oldest candidates only. A window that turns out too narrow (full, yet fewer
+        # jobs picked than the limit) was taken up by groups without a free slot: the claim
+        # then reads the first few candidates of every group with pending jobs instead, however
+        # long any group's backlog.
         window = None if most is None else max(4 * most, 64)
+        by_line = where == _UNFILTERED
         by_group = False
         registered = False
         while True:
-            picked = _pick(conn, {**params, "window": window, "by_group": by_group})
+            picked = _pick(conn, {**params, "window": window, "by_group": by_group}, by_line)
+            if picked.streams_needed:
+                by_line = False
+                continue
             if picked.ungrouped and not registered:
                 # Jobs whose group has no row yet: create the rows, then pick again.
                 conn.execute(_REGISTER_CLAIM_GROUPS, {"job_ids": picked.ungrouped})
@@ -142,7 +153,7 @@ def claim_circuit_jobs(
                 or len(picked.job_ids) >= (most or 0)
             ):
                 break
-            by_group = True
+            by_line, by_group = False, True
         if not picked.job_ids:
             return []
         return rows(
@@ -157,7 +168,8 @@ def claim_circuit_jobs(
                 "zone": params["zone"],
             },
             CircuitJob,
-            prepare=False,  # a generic plan cannot know how many ids the array holds
+            # Prepared: whichever claim it ends, its plan is the same (a join of the given ids
+            # to the job table by primary key), so a generic one serves every call.
         )
 
 
@@ -168,15 +180,18 @@ class _Picked:
     job_ids: list[int]
     owners: list[str]
     targets: list[str]
-    window_full: bool
+    window_full: bool | None
     ungrouped: list[int]
+    streams_needed: bool = False
 
 
-def _pick(conn: Conn, params: Mapping[str, object]) -> _Picked:
-    """Run the claim's first statement."""
+def _pick(conn: Conn, params: Mapping[str, object], by_line: bool) -> _Picked:
+    """Run the claim's first statement: lock_claim_line, or (not ``by_line``)
+    lock_claim_groups."""
     with conn.cursor(row_factory=class_row(_Picked)) as cur:
-        # Never prepared: the filters that are NULL decide the plan (see execute.rows).
-        cur.execute(_LOCK_CLAIM_GROUPS, params, prepare=False)
+        # Never prepared: the filters that are NULL, the window and the maintenance flags
+        # decide the plan (see execute.rows).
+        cur.execute(_LOCK_CLAIM_LINE if by_line else _LOCK_CLAIM_GROUPS, params, prepare=False)
         found = cur.fetchone()
     return found if found is not None else _Picked([], [], [], False, [])
 

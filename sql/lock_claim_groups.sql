@@ -1,21 +1,22 @@
 -- name: lock_claim_groups
--- First statement of a circuit claim: pick the jobs the claim may move and lock their
--- (owner, target) groups. Returns one row: the picked job ids, oldest first, and whether the
--- candidate window was full.
+-- First statement of a filtered circuit claim, of an unfiltered one while a target is in
+-- maintenance, and of a claim whose window was too narrow: pick the jobs the claim may move
+-- and lock their (owner, target) groups. Returns one row: the picked job ids, oldest first,
+-- and whether the candidate window was full. (An unfiltered claim with no target in
+-- maintenance reads the line in FIFO order: lock_claim_line. Everything from `placed` on is
+-- the same text in both; a test holds them equal.)
 --
 -- The WAITING counts read here come from this statement's snapshot and may be stale; the
 -- claim's second statement (move_claimed_jobs) counts again under the group locks taken here,
 -- with a snapshot taken after they were granted, and moves only what the limit still allows.
 --
--- The candidates are read in one of three ways, chosen once per statement; each yields the
--- same jobs in the same order, and only the rows read differ:
---   line:    the pending index in FIFO order, when no filter narrows the line and no target is
---            in maintenance (so no job is held): the oldest %(window)s candidates.
---   streams: when a filter narrows the line or a target is in maintenance, each admitted
---            target's pending line (or, where the filter names owners, the lines of those
---            owners' groups on it), split by queued; a held range (queued jobs of a target in
---            maintenance submitted after the cutoff) is never read. Each line stops after
---            %(window)s candidates; their merge by submission time gives the same prefix.
+-- The candidates are read in one of two ways, chosen once per statement; each yields the same
+-- jobs in the same order, and only the rows read differ:
+--   streams: each admitted target's pending line (or, where the filter names owners, the lines
+--            of those owners' groups on it), split by queued; a held range (queued jobs of a
+--            target in maintenance submitted after the cutoff) is never read. Each line stops
+--            after %(window)s candidates; their merge by submission time gives the same
+--            prefix as the whole line would.
 --   groups:  (%(by_group)s, when a full window yielded too few jobs: it was taken up by groups
 --            without a free slot) every group with pending jobs, found by skipping from one
 --            group to the next along the group index, and the first %(max_active)s candidates
@@ -41,18 +42,6 @@ admitted AS (
           OR t.resource_name IS NULL
           OR t.resource_name <> ALL (%(excluded_resources)s::text[])
       )
-),
-way AS (
-    SELECT %(by_group)s::boolean AS by_group,
-           NOT %(by_group)s::boolean
-           AND %(job_ids)s::bigint[] IS NULL
-           AND (
-               %(owners)s::text[] IS NOT NULL
-               OR %(resource)s::text IS NOT NULL
-               OR %(excluded_resources)s::text[] IS NOT NULL
-               OR %(reserved_resource)s::text IS NOT NULL
-               OR EXISTS (SELECT FROM target AS t WHERE t.in_maintenance)
-           ) AS by_stream
 ),
 stream AS (
     -- The lines read by streams: a whole target's line, or one admitted owner's line on it.
@@ -95,36 +84,6 @@ candidate AS (
     -- With a claim limit each way stops after %(window)s such jobs: a prefix of the line, so
     -- every job in it also has all of its group's older jobs in it and its place below is
     -- exact. The caller reads by groups if the window was too narrow.
-    (SELECT j.id, j.owner, j.target_specification, j.timestamp_submitted
-     FROM circuit_job AS j
-     LEFT JOIN LATERAL (
-         SELECT t.resource_name, t.in_maintenance
-         FROM target_maintenance() AS t
-         WHERE t.name = j.target_specification
-     ) AS target ON true
-     WHERE NOT (SELECT w.by_group OR w.by_stream FROM way AS w)
-       AND j.status = 'PENDING'
-       AND (%(job_ids)s::bigint[] IS NULL OR j.id = ANY (%(job_ids)s::bigint[]))
-       AND NOT job_held(
-           j.queued, j.timestamp_submitted, target.in_maintenance,
-           %(max_queuing_time)s::integer, %(zone)s::interval
-       )
-       AND (%(owners)s::text[] IS NULL OR j.owner = ANY (%(owners)s::text[]))
-       AND (%(excluded_owners)s::text[] IS NULL OR j.owner <> ALL (%(excluded_owners)s::text[]))
-       AND (%(resource)s::text IS NULL OR target.resource_name = %(resource)s::text)
-       AND (
-           %(excluded_resources)s::text[] IS NULL
-           OR target.resource_name IS NULL
-           OR target.resource_name <> ALL (%(excluded_resources)s::text[])
-       )
-       AND (
-           %(reserved_resource)s::text IS NULL
-           OR target.resource_name IS DISTINCT FROM %(reserved_resource)s::text
-           OR j.owner = ANY (%(reserved_for)s::text[])
-       )
-     ORDER BY j.timestamp_submitted, j.id
-     LIMIT %(window)s)
-    UNION ALL
     (SELECT s.id, s.owner, s.target_specification, s.timestamp_submitted
      FROM stream AS l
      CROSS JOIN LATERAL (
@@ -194,7 +153,7 @@ candidate AS (
           ORDER BY j.owner, j.target_specification, j.queued, j.timestamp_submitted, j.id
           LIMIT %(window)s)
      ) AS s
-     WHERE (SELECT w.by_stream FROM way AS w)
+     WHERE NOT %(by_group)s::boolean
      ORDER BY s.timestamp_submitted, s.id
      LIMIT %(window)s)
     UNION ALL

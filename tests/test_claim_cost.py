@@ -17,7 +17,11 @@ from psycopg import sql
 from mqp_jobs import ClaimFilter, JobStore, claims
 from mqp_jobs.queries import query
 
-_STATEMENT = sql.SQL("EXPLAIN (ANALYZE, FORMAT JSON) ") + sql.SQL(query("lock_claim_groups"))
+_EXPLAIN = sql.SQL("EXPLAIN (ANALYZE, FORMAT JSON) ")
+_STATEMENTS = {
+    True: _EXPLAIN + sql.SQL(query("lock_claim_line")),
+    False: _EXPLAIN + sql.SQL(query("lock_claim_groups")),
+}
 _INSERT = (
     "INSERT INTO circuit_job (shots, circuit, circuit_format, owner, budget,"
     " target_specification, status, queued, timestamp_submitted)"
@@ -58,10 +62,10 @@ def claim_cost(
     real = claims._pick
     read: list[int] = []
 
-    def pick(conn: psycopg.Connection[Any], params: Mapping[str, object]) -> Any:
-        [[document]] = conn.execute(_STATEMENT, params, prepare=False).fetchall()
+    def pick(conn: psycopg.Connection[Any], params: Mapping[str, object], by_line: bool) -> Any:
+        [[document]] = conn.execute(_STATEMENTS[by_line], params, prepare=False).fetchall()
         read.append(rows_read(document))
-        return real(conn, params)
+        return real(conn, params, by_line)
 
     monkeypatch.setattr(claims, "_pick", pick)
     with psycopg.connect(conninfo) as conn:

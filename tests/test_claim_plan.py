@@ -63,7 +63,7 @@ def test_the_claim_reads_pending_jobs_through_the_partial_index(
         "max_queuing_time": MAX_QUEUING_TIME,
         "zone": "+00:00:00",
     }
-    nodes = _explain(db, "lock_claim_groups", params)
+    nodes = _explain(db, "lock_claim_line", params)
     on_jobs = [n for n in nodes if n.get("Relation Name") == "circuit_job"]
     assert {n["Index Name"] for n in on_jobs if "Index Name" in n} >= {"circuit_job_pending_fifo"}
     assert [n for n in on_jobs if n["Node Type"] == "Seq Scan"] == []
@@ -88,9 +88,10 @@ def test_the_claim_reads_pending_jobs_through_the_partial_index(
     assert "hamiltonian_job_pending_fifo" in {n.get("Index Name") for n in hamiltonian}
 
 
-def test_claims_are_planned_afresh_each_time(conninfo: str) -> None:
+def test_the_picks_are_planned_afresh_each_time(conninfo: str) -> None:
     """A prepared claim would fall back to a generic plan after five runs, whose cost no longer
-    depends on which filters are set; the claim statements are therefore never prepared."""
+    depends on which filters are set: the statements that pick the jobs are never prepared.
+    The one that moves them, whose plan is the same for every claim, is."""
     store = JobStore(conninfo, settings=PoolSettings(min_size=1, max_size=1)).open()
     store.create_user("alice")
     store.create_budget("grant", "alice")
@@ -103,5 +104,17 @@ def test_claims_are_planned_afresh_each_time(conninfo: str) -> None:
         prepared = [s for (s,) in conn.execute("SELECT statement FROM pg_prepared_statements")]
     store.close()
     assert any("INSERT INTO circuit_job" in s for s in prepared)  # others are prepared
-    claim_statements = ("FOR UPDATE OF g SKIP LOCKED", "FROM admitted AS a")
-    assert not [s for s in prepared if any(part in s for part in claim_statements)]
+    assert not [s for s in prepared if "FOR UPDATE OF g SKIP LOCKED" in s]  # the picks
+    assert [s for s in prepared if "FROM admitted AS a" in s]  # the move
+
+
+def test_both_picks_end_in_the_same_text() -> None:
+    """The unfiltered claim's statement and the one that serves every filter differ only in how
+    they read the candidates: from `placed` on (the limit, the group locks, what they return)
+    they are the same text, so the two cannot come to apply the limit differently."""
+    line, groups = (query(name) for name in ("lock_claim_line", "lock_claim_groups"))
+    start, end = "\nplaced AS (", "AS ungrouped"
+    assert line.count(start) == groups.count(start) == 1
+    shared = groups[groups.index(start) :]
+    assert shared.rstrip().endswith(end)
+    assert line[line.index(start) :].startswith(shared)

@@ -426,8 +426,10 @@ def test_a_job_moved_to_another_group_between_the_claims_statements_stays_pendin
     picked = submit(store, portal)
     original = claims._pick
 
-    def pick_then_retarget(conn: psycopg.Connection, params: dict[str, object]) -> object:
-        found = original(conn, params)
+    def pick_then_retarget(
+        conn: psycopg.Connection, params: dict[str, object], by_line: bool
+    ) -> object:
+        found = original(conn, params, by_line)
         db.execute(
             "UPDATE circuit_job SET target_specification = %s WHERE id = %s",
             (portal.sim_target, picked.id),

@@ -53,7 +53,7 @@ def test_python_does_not_compare_against_the_limit() -> None:
 
 def test_the_claim_statements_call_the_rules() -> None:
     statements = _statements()
-    for name in ("lock_claim_groups.sql", "move_claimed_jobs.sql"):
+    for name in ("lock_claim_line.sql", "lock_claim_groups.sql", "move_claimed_jobs.sql"):
         assert "job_held(" in statements[name]
         assert "target_maintenance()" in statements[name]
         assert "within_active_job_limit(" in statements[name]
