@@ -28,6 +28,7 @@ from mqp_jobs.submit import reference_key
 
 _LOCK_CLAIM_GROUPS = query("lock_claim_groups")
 _LOCK_CLAIM_LINE = query("lock_claim_line")
+_PLAN_CLAIM_GENERICALLY = query("plan_claim_generically")
 _MOVE_CLAIMED_JOBS = query("move_claimed_jobs")
 _CLAIM_HAMILTONIAN_JOBS = query("claim_hamiltonian_jobs")
 _LOCK_CLAIM_GROUP = query("lock_claim_group")
@@ -137,7 +138,12 @@ def claim_circuit_jobs(
         by_group = False
         registered = False
         while True:
-            picked = _pick(conn, {**params, "window": window, "by_group": by_group}, by_line)
+            picked = _pick(
+                conn,
+                {**params, "window": window, "by_group": by_group},
+                by_line,
+                generic=own_connection,
+            )
             if picked.streams_needed:
                 by_line = False
                 continue
@@ -185,13 +191,22 @@ class _Picked:
     streams_needed: bool = False
 
 
-def _pick(conn: Conn, params: Mapping[str, object], by_line: bool) -> _Picked:
+def _pick(conn: Conn, params: Mapping[str, object], by_line: bool, *, generic: bool) -> _Picked:
     """Run the claim's first statement: lock_claim_line, or (not ``by_line``)
-    lock_claim_groups."""
+    lock_claim_groups.
+
+    ``generic``: the claim's transaction is the package's own, so lock_claim_line may run its
+    prepared generic plan (plan_claim_generically); the setting, the transaction's BEGIN and the
+    statement then go to the server together in one round trip.
+    """
     with conn.cursor(row_factory=class_row(_Picked)) as cur:
-        # Never prepared: the filters that are NULL, the window and the maintenance flags
-        # decide the plan (see execute.rows).
-        cur.execute(_LOCK_CLAIM_LINE if by_line else _LOCK_CLAIM_GROUPS, params, prepare=False)
+        if by_line and generic:
+            with conn.pipeline():
+                conn.execute(_PLAN_CLAIM_GENERICALLY)
+                cur.execute(_LOCK_CLAIM_LINE, params, prepare=True)
+        else:
+            # Never prepared: the filters that are NULL decide the plan (see execute.rows).
+            cur.execute(_LOCK_CLAIM_LINE if by_line else _LOCK_CLAIM_GROUPS, params, prepare=False)
         found = cur.fetchone()
     return found if found is not None else _Picked([], [], [], False, [])
 

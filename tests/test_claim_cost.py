@@ -7,6 +7,7 @@ of circuit_job) must not grow with it."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -54,22 +55,52 @@ def rows_read(document: Any) -> int:
     return round(total)
 
 
+def explain_generic(
+    conn: psycopg.Connection[Any], statement: str, params: Mapping[str, object]
+) -> Any:
+    """EXPLAIN ANALYZE of the generic plan of ``statement`` (a file of sql/, its placeholders
+    numbered for a PREPARE) run with ``params``."""
+    names: list[str] = []
+
+    def number(found: re.Match[str]) -> str:
+        if found.group(1) not in names:
+            names.append(found.group(1))
+        return f"${names.index(found.group(1)) + 1}"
+
+    text = re.sub(r"%\((\w+)\)s", number, statement).replace("%%", "%")
+    conn.execute(sql.SQL("PREPARE cost_probe AS ") + sql.SQL(text))  # type: ignore[arg-type]
+    conn.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+    arguments = sql.SQL(", ").join(sql.Literal(params[name]) for name in names)
+    [[document]] = conn.execute(
+        sql.SQL("EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE cost_probe ({})").format(arguments)
+    ).fetchall()
+    conn.execute("DEALLOCATE cost_probe")
+    conn.execute("RESET plan_cache_mode")
+    return document
+
+
 def claim_cost(
     conninfo: str, monkeypatch: pytest.MonkeyPatch, where: ClaimFilter, limit: int | None
 ) -> tuple[int, list[tuple[str, int]]]:
-    """Rows read by every run of the first statement of a real claim (rolled back), and the
-    (owner, id) of the jobs it would move."""
+    """Rows read by every run of the first statement of a real claim as the store runs it
+    (rolled back), and the (owner, id) of the jobs it would move. The unfiltered statement runs
+    its generic plan there, so that is the plan measured."""
     real = claims._pick
     read: list[int] = []
 
-    def pick(conn: psycopg.Connection[Any], params: Mapping[str, object], by_line: bool) -> Any:
-        [[document]] = conn.execute(_STATEMENTS[by_line], params, prepare=False).fetchall()
+    def pick(
+        conn: psycopg.Connection[Any], params: Mapping[str, object], by_line: bool, *, generic: bool
+    ) -> Any:
+        if by_line and generic:
+            document = explain_generic(conn, query("lock_claim_line"), params)
+        else:
+            [[document]] = conn.execute(_STATEMENTS[by_line], params, prepare=False).fetchall()
         read.append(rows_read(document))
-        return real(conn, params, by_line)
+        return real(conn, params, by_line, generic=generic)
 
     monkeypatch.setattr(claims, "_pick", pick)
     with psycopg.connect(conninfo) as conn:
-        jobs = claims.claim_circuit_jobs(conn, where, limit)
+        jobs = claims.claim_circuit_jobs(conn, where, limit, own_connection=True)
         conn.rollback()
     monkeypatch.setattr(claims, "_pick", real)
     return sum(read), [(str(job.owner), job.id) for job in jobs]

@@ -9,7 +9,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from mqp_jobs import JobStore, PoolSettings
+from mqp_jobs import ClaimFilter, JobStore, PoolSettings
 from mqp_jobs.queries import query
 from mqp_jobs.rules import MAX_ACTIVE_JOBS_PER_USER_PER_RESOURCE, MAX_QUEUING_TIME
 
@@ -88,23 +88,37 @@ def test_the_claim_reads_pending_jobs_through_the_partial_index(
     assert "hamiltonian_job_pending_fifo" in {n.get("Index Name") for n in hamiltonian}
 
 
-def test_the_picks_are_planned_afresh_each_time(conninfo: str) -> None:
-    """A prepared claim would fall back to a generic plan after five runs, whose cost no longer
-    depends on which filters are set: the statements that pick the jobs are never prepared.
-    The one that moves them, whose plan is the same for every claim, is."""
+def test_only_the_unfiltered_pick_runs_a_generic_plan(conninfo: str) -> None:
+    """A prepared statement falls back to a generic plan, whose cost no longer depends on which
+    filters are set: the filtered pick (lock_claim_groups) is never prepared. The unfiltered
+    one has no filter to depend on; the store runs its generic plan, and only within the claim's
+    own transaction. The move, whose plan is the same for every claim, is prepared too."""
     store = JobStore(conninfo, settings=PoolSettings(min_size=1, max_size=1)).open()
     store.create_user("alice")
     store.create_budget("grant", "alice")
     store.create_target_spec("t", None)
-    for _ in range(12):
+    for n in range(12):
         job = store.create_job(1, "c", "alice", "grant", "t", "qasm2")
-        assert [claimed.id for claimed in store.claim_jobs()] == [job.id]
+        where = ClaimFilter(users=["alice"]) if n % 2 else None
+        assert [claimed.id for claimed in store.claim_jobs(where, limit=5)] == [job.id]
         store.fail_job(job.id, "test")
     with store.connection() as conn:
-        prepared = [s for (s,) in conn.execute("SELECT statement FROM pg_prepared_statements")]
+        prepared = {
+            statement: (generic, custom)
+            for statement, generic, custom in conn.execute(
+                "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements"
+            )
+        }
+        mode = conn.execute("SHOW plan_cache_mode").fetchone()
     store.close()
+    assert mode == ("auto",)  # the claim's setting ended with it
     assert any("INSERT INTO circuit_job" in s for s in prepared)  # others are prepared
-    assert not [s for s in prepared if "FOR UPDATE OF g SKIP LOCKED" in s]  # the picks
+    picks = {s: plans for s, plans in prepared.items() if "FOR UPDATE OF g SKIP LOCKED" in s}
+    assert [s.splitlines()[0] for s in picks] == [
+        "-- First statement of an unfiltered circuit claim (or of one over given job ids): pick "
+        "the jobs"
+    ]
+    assert list(picks.values()) == [(6, 0)]  # every unfiltered claim, on its generic plan
     assert [s for s in prepared if "FROM admitted AS a" in s]  # the move
 
 
