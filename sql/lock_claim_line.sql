@@ -74,11 +74,17 @@ locked AS (
     -- Groups in FIFO order of their oldest eligible job. SKIP LOCKED passes over groups another
     -- claimer holds; LIMIT stops taking locks once enough groups are held, so a claim with a
     -- small limit leaves the rest of the queue to other claimers.
+    -- The groups are read in that order (the sorted subquery drives the join), so the lock
+    -- rows stop at the limit instead of looking up every eligible group first.
     SELECT g.owner, g.target_specification
-    FROM eligible AS e
+    FROM (
+        SELECT e.owner, e.target_specification, e.timestamp_submitted, e.id
+        FROM eligible AS e
+        WHERE e.place = 1
+        ORDER BY e.timestamp_submitted, e.id
+    ) AS e
     JOIN claim_group AS g
       ON g.owner = e.owner AND g.target_specification = e.target_specification
-    WHERE e.place = 1
     ORDER BY e.timestamp_submitted, e.id
     LIMIT %(limit)s
     FOR UPDATE OF g SKIP LOCKED
