@@ -3,8 +3,9 @@
 -- maintenance, and of a claim whose window was too narrow: pick the jobs the claim may move
 -- and lock their (owner, target) groups. Returns one row: the picked job ids, oldest first,
 -- and whether the candidate window was full. (An unfiltered claim with no target in
--- maintenance reads the line in FIFO order: lock_claim_line. Everything from `placed` on is
--- the same text in both; a test holds them equal.)
+-- maintenance reads the line in FIFO order: lock_claim_line; a claim of given jobs reads them
+-- by id: lock_claim_jobs. Everything from `placed` on is the same text in all three; a test
+-- holds them equal.)
 --
 -- The WAITING counts read here come from this statement's snapshot and may be stale; the
 -- claim's second statement (move_claimed_jobs) counts again under the group locks taken here,

@@ -1,13 +1,13 @@
 -- name: lock_claim_line
--- First statement of an unfiltered circuit claim (or of one over given job ids): pick the jobs
--- the claim may move and lock their (owner, target) groups. Returns one row: the picked job
--- ids, oldest first, whether the candidate window was full, and whether the claim must read
--- by streams instead (lock_claim_groups).
+-- First statement of an unfiltered circuit claim: pick the jobs the claim may move and lock
+-- their (owner, target) groups. Returns one row: the picked job ids, oldest first, whether the
+-- candidate window was full, and whether the claim must read by streams instead
+-- (lock_claim_groups).
 --
 -- The common claim, kept apart from lock_claim_groups so that it is small: it plans in a
--- fraction of the time of the statement that also serves every filter, and the driver keeps
--- its parsed form. Everything from `placed` on is the same text as in lock_claim_groups (a test
--- holds the two equal).
+-- fraction of the time of the statement that serves every filter, and the driver keeps its
+-- parsed form. Everything from `placed` on is the same text in lock_claim_line,
+-- lock_claim_groups and lock_claim_jobs (a test holds them equal).
 --
 -- The WAITING counts read here come from this statement's snapshot and may be stale; the
 -- claim's second statement (move_claimed_jobs) counts again under the group locks taken here,
@@ -17,30 +17,18 @@
 -- while no target is in maintenance, so that no job is held. Once one is, the hold rule would
 -- make this read pass over every held job at the head of the line: the statement then picks
 -- nothing and says so (streams_needed), and the claim reads by streams, which never read a
--- held range. Given job ids (filter_queued_if_offline_and_fetch), only those jobs are read,
--- with the hold rule applied to each.
+-- held range.
 WITH
 held_somewhere AS (
     SELECT EXISTS (SELECT FROM target_maintenance() AS t WHERE t.in_maintenance) AS held
 ),
 candidate AS (
-    (SELECT j.id, j.owner, j.target_specification, j.timestamp_submitted
-     FROM circuit_job AS j
-     WHERE %(job_ids)s::bigint[] IS NULL
-       AND NOT (SELECT h.held FROM held_somewhere AS h)
-       AND j.status = 'PENDING'
-     ORDER BY j.timestamp_submitted, j.id
-     LIMIT %(window)s)
-    UNION ALL
-    (SELECT j.id, j.owner, j.target_specification, j.timestamp_submitted
-     FROM circuit_job AS j
-     LEFT JOIN target_maintenance() AS t ON t.name = j.target_specification
-     WHERE j.id = ANY (%(job_ids)s::bigint[])
-       AND j.status = 'PENDING'
-       AND NOT job_held(
-           j.queued, j.timestamp_submitted, t.in_maintenance,
-           %(max_queuing_time)s::integer, %(zone)s::interval
-       ))
+    SELECT j.id, j.owner, j.target_specification, j.timestamp_submitted
+    FROM circuit_job AS j
+    WHERE NOT (SELECT h.held FROM held_somewhere AS h)
+      AND j.status = 'PENDING'
+    ORDER BY j.timestamp_submitted, j.id
+    LIMIT %(window)s
 ),
 placed AS (
     -- A job's place in its group's line: the first may go if one slot is free, and so on.
@@ -128,6 +116,6 @@ SELECT
            )),
         '{}'::bigint[]
     ) AS ungrouped,
-    -- Whether a target is in maintenance, so that this unfiltered claim picked nothing and
-    -- must read by streams.
-    %(job_ids)s::bigint[] IS NULL AND (SELECT h.held FROM held_somewhere AS h) AS streams_needed
+    -- Whether a target is in maintenance, so that this claim picked nothing and must read by
+    -- streams.
+    (SELECT h.held FROM held_somewhere AS h) AS streams_needed

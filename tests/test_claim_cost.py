@@ -7,7 +7,6 @@ of circuit_job) must not grow with it."""
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -19,10 +18,7 @@ from mqp_jobs import ClaimFilter, JobStore, claims
 from mqp_jobs.queries import query
 
 _EXPLAIN = sql.SQL("EXPLAIN (ANALYZE, FORMAT JSON) ")
-_STATEMENTS = {
-    True: _EXPLAIN + sql.SQL(query("lock_claim_line")),
-    False: _EXPLAIN + sql.SQL(query("lock_claim_groups")),
-}
+_WAYS = {query("lock_claim_line"): "line", query("lock_claim_groups"): "streams"}
 _INSERT = (
     "INSERT INTO circuit_job (shots, circuit, circuit_format, owner, budget,"
     " target_specification, status, queued, timestamp_submitted)"
@@ -55,52 +51,29 @@ def rows_read(document: Any) -> int:
     return round(total)
 
 
-def explain_generic(
-    conn: psycopg.Connection[Any], statement: str, params: Mapping[str, object]
-) -> Any:
-    """EXPLAIN ANALYZE of the generic plan of ``statement`` (a file of sql/, its placeholders
-    numbered for a PREPARE) run with ``params``."""
-    names: list[str] = []
-
-    def number(found: re.Match[str]) -> str:
-        if found.group(1) not in names:
-            names.append(found.group(1))
-        return f"${names.index(found.group(1)) + 1}"
-
-    text = re.sub(r"%\((\w+)\)s", number, statement).replace("%%", "%")
-    conn.execute(sql.SQL("PREPARE cost_probe AS ") + sql.SQL(text))  # type: ignore[arg-type]
-    conn.execute("SET LOCAL plan_cache_mode = force_generic_plan")
-    arguments = sql.SQL(", ").join(sql.Literal(params[name]) for name in names)
-    [[document]] = conn.execute(
-        sql.SQL("EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE cost_probe ({})").format(arguments)
-    ).fetchall()
-    conn.execute("DEALLOCATE cost_probe")
-    conn.execute("RESET plan_cache_mode")
-    return document
-
-
 def claim_cost(
-    conninfo: str, monkeypatch: pytest.MonkeyPatch, where: ClaimFilter, limit: int | None
+    conninfo: str,
+    monkeypatch: pytest.MonkeyPatch,
+    where: ClaimFilter,
+    limit: int | None,
+    ways: list[str] | None = None,
 ) -> tuple[int, list[tuple[str, int]]]:
-    """Rows read by every run of the first statement of a real claim as the store runs it
-    (rolled back), and the (owner, id) of the jobs it would move. The unfiltered statement runs
-    its generic plan there, so that is the plan measured."""
+    """Rows read by every run of the first statement of a real claim (rolled back), and the
+    (owner, id) of the jobs it would move; ``ways`` collects the statements run."""
     real = claims._pick
     read: list[int] = []
+    ways = [] if ways is None else ways
 
-    def pick(
-        conn: psycopg.Connection[Any], params: Mapping[str, object], by_line: bool, *, generic: bool
-    ) -> Any:
-        if by_line and generic:
-            document = explain_generic(conn, query("lock_claim_line"), params)
-        else:
-            [[document]] = conn.execute(_STATEMENTS[by_line], params, prepare=False).fetchall()
+    def pick(conn: psycopg.Connection[Any], statement: str, params: Mapping[str, object]) -> Any:
+        explain = _EXPLAIN + sql.SQL(statement)  # type: ignore[arg-type]
+        [[document]] = conn.execute(explain, params, prepare=False).fetchall()
         read.append(rows_read(document))
-        return real(conn, params, by_line, generic=generic)
+        ways.append("groups" if params["by_group"] else _WAYS[statement])
+        return real(conn, statement, params)
 
     monkeypatch.setattr(claims, "_pick", pick)
     with psycopg.connect(conninfo) as conn:
-        jobs = claims.claim_circuit_jobs(conn, where, limit, own_connection=True)
+        jobs = claims.claim_circuit_jobs(conn, where, limit)
         conn.rollback()
     monkeypatch.setattr(claims, "_pick", real)
     return sum(read), [(str(job.owner), job.id) for job in jobs]
@@ -153,14 +126,29 @@ def _others_later(db: psycopg.Connection[Any], start: int, target: str = "t-a") 
     add_jobs(db, owner="u", owners=50, count=100, start=start, target=target)
 
 
+@pytest.fixture(params=[True, False], ids=["a-target-in-maintenance", "none-in-maintenance"])
+def maintenance(portal: JobStore, request: pytest.FixtureRequest) -> bool:
+    """qpu-m (no jobs in these tests) in maintenance or not: an unfiltered claim then reads by
+    streams (lock_claim_groups) or along the whole line (lock_claim_line)."""
+    portal.set_resource_maintenance("qpu-m", bool(request.param))
+    return bool(request.param)
+
+
 def test_a_backlog_at_the_head_of_the_line_is_skipped(
-    portal: JobStore, db: psycopg.Connection[Any], conninfo: str, monkeypatch: pytest.MonkeyPatch
+    portal: JobStore,
+    maintenance: bool,
+    db: psycopg.Connection[Any],
+    conninfo: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Shape 5: one user's backlog first in line, its two slots full."""
     add_jobs(db, owner="heavy", count=2, start=0, status="WAITING")
     add_jobs(db, owner="heavy", count=20_000, start=10)
     _others_later(db, 1_000_000)
-    small, jobs = claim_cost(conninfo, monkeypatch, ClaimFilter(), 10)
+    ways: list[str] = []
+    small, jobs = claim_cost(conninfo, monkeypatch, ClaimFilter(), 10, ways)
+    # The window is taken by the backlog: the claim reads again by groups.
+    assert ways == ["line", "streams", "groups"] if maintenance else ["line", "groups"]
     assert len(jobs) == 10 and all(owner != "heavy" for owner, _ in jobs)
     assert jobs == sorted(jobs, key=lambda j: j[1])
     add_jobs(db, owner="heavy", count=80_000, start=100_000)
@@ -217,12 +205,18 @@ def test_a_filtered_claim_reads_only_the_lines_it_admits(
 
 
 def test_waiting_jobs_are_counted_for_the_candidates_groups_only(
-    portal: JobStore, db: psycopg.Connection[Any], conninfo: str, monkeypatch: pytest.MonkeyPatch
+    portal: JobStore,
+    maintenance: bool,
+    db: psycopg.Connection[Any],
+    conninfo: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Shape 8: a limit=1 claim beside many WAITING jobs of other groups."""
     add_jobs(db, owner="u", owners=50, count=10_000, start=0, target="t-b", status="WAITING")
     _others_later(db, 1_000_000)
-    small, jobs = claim_cost(conninfo, monkeypatch, ClaimFilter(), 1)
+    ways: list[str] = []
+    small, jobs = claim_cost(conninfo, monkeypatch, ClaimFilter(), 1, ways)
+    assert ways == ["line", "streams"] if maintenance else ["line"]
     assert len(jobs) == 1
     for n in range(20):  # WAITING jobs of many more groups (one per user and target)
         portal.create_target_spec(f"t{n}", None)

@@ -427,9 +427,9 @@ def test_a_job_moved_to_another_group_between_the_claims_statements_stays_pendin
     original = claims._pick
 
     def pick_then_retarget(
-        conn: psycopg.Connection, params: dict[str, object], by_line: bool, *, generic: bool
+        conn: psycopg.Connection, statement: str, params: dict[str, object]
     ) -> object:
-        found = original(conn, params, by_line, generic=generic)
+        found = original(conn, statement, params)  # type: ignore[arg-type]
         db.execute(
             "UPDATE circuit_job SET target_specification = %s WHERE id = %s",
             (portal.sim_target, picked.id),

@@ -53,10 +53,12 @@ def test_python_does_not_compare_against_the_limit() -> None:
 
 def test_the_claim_statements_call_the_rules() -> None:
     statements = _statements()
-    for name in ("lock_claim_line.sql", "lock_claim_groups.sql", "move_claimed_jobs.sql"):
-        assert "job_held(" in statements[name]
+    claim = ("lock_claim_line.sql", "lock_claim_jobs.sql", "lock_claim_groups.sql")
+    for name in (*claim, "move_claimed_jobs.sql"):
         assert "target_maintenance()" in statements[name]
         assert "within_active_job_limit(" in statements[name]
+        # The line is read only while no target is in maintenance: no job is held there.
+        assert ("job_held(" in statements[name]) == (name != "lock_claim_line.sql")
     assert "job_held(" in statements["queue_stats.sql"]
     assert "within_active_job_limit(" in statements["group_within_active_job_limit.sql"]
 

@@ -45,6 +45,7 @@ GUARDED = (
 LITERAL = {
     "lock_claim_groups": {*CLAIM.from_statuses, CLAIMED},
     "lock_claim_line": {*CLAIM.from_statuses, CLAIMED},
+    "lock_claim_jobs": {*CLAIM.from_statuses, CLAIMED},
     "move_claimed_jobs": {*CLAIM.from_statuses, CLAIM.to_status},
     "claim_hamiltonian_jobs": {*CLAIM.from_statuses, CLAIM.to_status},
     "requeue_stale_circuit_jobs": {*REQUEUE.from_statuses},

@@ -1,0 +1,111 @@
+-- name: lock_claim_jobs
+-- First statement of a claim of given jobs (filter_queued_if_offline_and_fetch): pick those
+-- of them the claim may move and lock their (owner, target) groups. Returns one row: the
+-- picked job ids, oldest first. Everything from `placed` on is the same text in
+-- lock_claim_line, lock_claim_groups and lock_claim_jobs (a test holds them equal); kept apart
+-- so that the other two need not plan this way of reading.
+--
+-- The WAITING counts read here come from this statement's snapshot and may be stale; the
+-- claim's second statement (move_claimed_jobs) counts again under the group locks taken here,
+-- with a snapshot taken after they were granted, and moves only what the limit still allows.
+--
+-- The candidates are the given jobs still PENDING that the hold rule lets go, each found by
+-- its primary key.
+WITH
+candidate AS (
+    SELECT j.id, j.owner, j.target_specification, j.timestamp_submitted
+    FROM circuit_job AS j
+    LEFT JOIN target_maintenance() AS t ON t.name = j.target_specification
+    WHERE j.id = ANY (%(job_ids)s::bigint[])
+      AND j.status = 'PENDING'
+      AND NOT job_held(
+          j.queued, j.timestamp_submitted, t.in_maintenance,
+          %(max_queuing_time)s::integer, %(zone)s::interval
+      )
+),
+placed AS (
+    -- A job's place in its group's line: the first may go if one slot is free, and so on.
+    SELECT c.*,
+           row_number() OVER (
+               PARTITION BY c.owner, c.target_specification
+               ORDER BY c.timestamp_submitted, c.id
+           ) AS place
+    FROM candidate AS c
+),
+waiting AS (
+    -- WAITING jobs of the candidates' groups only, counted along the WAITING index: a claim
+    -- reads the WAITING jobs of the groups it looks at, not those of every group.
+    SELECT g.owner, g.target_specification, w.jobs
+    FROM (SELECT DISTINCT c.owner, c.target_specification FROM candidate AS c) AS g
+    CROSS JOIN LATERAL (
+        SELECT count(*) AS jobs
+        FROM circuit_job AS w
+        WHERE w.status = 'WAITING'
+          AND w.owner = g.owner
+          AND w.target_specification = g.target_specification
+    ) AS w
+),
+eligible AS (
+    SELECT p.id, p.owner, p.target_specification, p.timestamp_submitted, p.place
+    FROM placed AS p
+    LEFT JOIN waiting AS w USING (owner, target_specification)
+    WHERE within_active_job_limit(p.place, coalesce(w.jobs, 0), %(max_active)s::integer)
+),
+locked AS (
+    -- Groups in FIFO order of their oldest eligible job. SKIP LOCKED passes over groups another
+    -- claimer holds; LIMIT stops taking locks once enough groups are held, so a claim with a
+    -- small limit leaves the rest of the queue to other claimers.
+    -- The groups are read in that order (the sorted subquery drives the join), so the lock
+    -- rows stop at the limit instead of looking up every eligible group first.
+    SELECT g.owner, g.target_specification
+    FROM (
+        SELECT e.owner, e.target_specification, e.timestamp_submitted, e.id
+        FROM eligible AS e
+        WHERE e.place = 1
+        ORDER BY e.timestamp_submitted, e.id
+    ) AS e
+    JOIN claim_group AS g
+      ON g.owner = e.owner AND g.target_specification = e.target_specification
+    ORDER BY e.timestamp_submitted, e.id
+    LIMIT %(limit)s
+    FOR UPDATE OF g SKIP LOCKED
+),
+picked AS (
+    SELECT e.id, e.owner, e.target_specification, e.timestamp_submitted
+    FROM eligible AS e
+    JOIN locked AS l USING (owner, target_specification)
+    ORDER BY e.timestamp_submitted, e.id
+    LIMIT %(limit)s
+)
+SELECT
+    -- The picked jobs, oldest first, with the group each was picked under (the second
+    -- statement moves a job only if it is still in that group, the one this claim locked).
+    coalesce(
+        (SELECT array_agg(p.id ORDER BY p.timestamp_submitted, p.id) FROM picked AS p),
+        '{}'::bigint[]
+    ) AS job_ids,
+    coalesce(
+        (SELECT array_agg(p.owner ORDER BY p.timestamp_submitted, p.id) FROM picked AS p),
+        '{}'::text[]
+    ) AS owners,
+    coalesce(
+        (SELECT array_agg(p.target_specification ORDER BY p.timestamp_submitted, p.id)
+         FROM picked AS p),
+        '{}'::text[]
+    ) AS targets,
+    -- Whether the window held as many candidates as it could (then jobs beyond it may have
+    -- been eligible too).
+    NOT %(by_group)s::boolean AND (SELECT count(*) FROM candidate) >= %(window)s AS window_full,
+    -- Eligible jobs whose group has no row to lock (inserted with triggers disabled, or while
+    -- the schema was being adopted): the caller creates their rows and picks again, so no job
+    -- depends on a row that something else had to create.
+    coalesce(
+        (SELECT array_agg(e.id)
+         FROM eligible AS e
+         WHERE e.place = 1
+           AND NOT EXISTS (
+               SELECT FROM claim_group AS g
+               WHERE g.owner = e.owner AND g.target_specification = e.target_specification
+           )),
+        '{}'::bigint[]
+    ) AS ungrouped
