@@ -88,11 +88,11 @@ def test_the_claim_reads_pending_jobs_through_the_partial_index(
     assert "hamiltonian_job_pending_fifo" in {n.get("Index Name") for n in hamiltonian}
 
 
-def test_the_picks_are_planned_afresh_each_time(conninfo: str) -> None:
-    """A prepared statement falls back to a generic plan, which cannot see which filters are
-    NULL and, cached while the table was small, keeps reading it as if it still were: the
-    statements that pick the jobs are never prepared. The move, whose plan is the same for
-    every claim (the given ids joined to the job table by primary key), is."""
+def test_claims_are_planned_afresh_each_time(conninfo: str) -> None:
+    """A prepared statement falls back to a generic plan after five runs, which cannot see which
+    filters are NULL and, made while the job table was small, keeps reading it as if it still
+    were until the next ANALYZE (measured: a limit=10 claim took 122 ms instead of 11 ms once
+    60,000 rows had come in). No statement of a claim is prepared."""
     store = JobStore(conninfo, settings=PoolSettings(min_size=1, max_size=1)).open()
     store.create_user("alice")
     store.create_budget("grant", "alice")
@@ -106,8 +106,8 @@ def test_the_picks_are_planned_afresh_each_time(conninfo: str) -> None:
         prepared = [s for (s,) in conn.execute("SELECT statement FROM pg_prepared_statements")]
     store.close()
     assert any("INSERT INTO circuit_job" in s for s in prepared)  # others are prepared
-    assert not [s for s in prepared if "FOR UPDATE OF g SKIP LOCKED" in s]  # the picks
-    assert [s for s in prepared if "FROM admitted AS a" in s]  # the move
+    claim_statements = ("FOR UPDATE OF g SKIP LOCKED", "FROM admitted AS a")
+    assert not [s for s in prepared if any(part in s for part in claim_statements)]
 
 
 def test_the_picks_end_in_the_same_text() -> None:
