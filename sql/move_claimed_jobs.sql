@@ -15,11 +15,18 @@ picked AS (
     -- A job whose owner or target changed since the first statement is in a group this claim
     -- did not lock: the join on the group it was picked under drops it too.
     -- The hold rule is applied again, in case maintenance began since the first statement.
+    -- Each job is read by its primary key alone: OFFSET 0 keeps the planner from folding the
+    -- conditions below into that read, which (with statistics that lag a burst of submissions,
+    -- and so think the pending indexes small) walked a target's whole pending index for every
+    -- id instead: 630 ms for a 100-job claim.
     SELECT j.id, j.owner, j.target_specification, j.timestamp_submitted
-    FROM circuit_job AS j
-    JOIN given AS g
-      ON g.id = j.id AND g.owner = j.owner AND g.target_specification = j.target_specification
-    WHERE j.status = 'PENDING'
+    FROM given AS g
+    CROSS JOIN LATERAL (
+        SELECT j.* FROM circuit_job AS j WHERE j.id = g.id OFFSET 0
+    ) AS j
+    WHERE j.owner = g.owner
+      AND j.target_specification = g.target_specification
+      AND j.status = 'PENDING'
       AND NOT job_held(
           j.queued,
           j.timestamp_submitted,
