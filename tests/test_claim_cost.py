@@ -16,8 +16,14 @@ from psycopg import sql
 
 from mqp_jobs import ClaimFilter, JobStore, claims
 from mqp_jobs.queries import query
+from mqp_jobs.rules import MAX_ACTIVE_JOBS_PER_USER_PER_RESOURCE, MAX_QUEUING_TIME
 
 _EXPLAIN = sql.SQL("EXPLAIN (ANALYZE, FORMAT JSON) ")
+_RULES = {
+    "max_active": MAX_ACTIVE_JOBS_PER_USER_PER_RESOURCE,
+    "max_queuing_time": MAX_QUEUING_TIME,
+    "zone": "+00:00:00",
+}
 _WAYS = {query("lock_claim_line"): "line", query("lock_claim_groups"): "streams"}
 _INSERT = (
     "INSERT INTO circuit_job (shots, circuit, circuit_format, owner, budget,"
@@ -225,3 +231,48 @@ def test_waiting_jobs_are_counted_for_the_candidates_groups_only(
     assert again == jobs
     # A window of 64 candidates and the WAITING jobs of their groups (none here).
     assert max(small, large) <= 64 + 64
+
+
+def test_the_move_reads_each_picked_job_by_its_key_whatever_the_statistics(
+    portal: JobStore, db: psycopg.Connection[Any], conninfo: str
+) -> None:
+    """A burst of submissions that the statistics do not know about yet (they were taken when
+    no job was pending, and no ANALYZE has run since): the claim's first statement still reads
+    only its window, and its second reads the picked jobs by primary key, a few rows each, not
+    a pending index per job (20,200 rows before it was written to)."""
+    portal.set_resource_maintenance("qpu-m", False)
+    add_jobs(db, owner="u", owners=50, count=20_000, start=0, status="COMPLETED")
+    db.execute("ALTER TABLE circuit_job SET (autovacuum_enabled = false)")
+    db.execute(
+        _INSERT,
+        {
+            "owner": "u",
+            "owners": 50,
+            "target": "t-a",
+            "status": "PENDING",
+            "queued": False,
+            "start": 100_000,
+            "count": 20_000,
+        },
+    )
+    with psycopg.connect(conninfo) as conn:
+        params = {"limit": 100, "window": 400, "by_group": False, **_RULES}
+        pick = _EXPLAIN + sql.SQL(query("lock_claim_line"))  # type: ignore[arg-type]
+        [[first]] = conn.execute(pick, params, prepare=False).fetchall()
+        assert rows_read(first) <= 400  # the window, read along the FIFO index
+        picked = claims._pick(conn, query("lock_claim_line"), params)
+        assert len(picked.job_ids) == 100  # the first two of each of the 50 groups
+        move = _EXPLAIN + sql.SQL(query("move_claimed_jobs"))  # type: ignore[arg-type]
+        [[document]] = conn.execute(
+            move,
+            {
+                "job_ids": picked.job_ids,
+                "owners": picked.owners,
+                "targets": picked.targets,
+                **_RULES,
+            },
+            prepare=False,
+        ).fetchall()
+        conn.rollback()
+    # Each job: its row, its row again to move it, and its group's WAITING jobs (none).
+    assert rows_read(document) <= 4 * 100
