@@ -101,13 +101,15 @@ def claim_circuit_jobs(
 
     Runs in the caller's transaction (a new one on an autocommit connection), which must be
     READ COMMITTED: the second statement needs a snapshot newer than the locks the first took.
-    ``job_ids``: only these jobs (filter_queued_if_offline_and_fetch; never with a limit, whose
-    wider reading by groups does not look at the ids). ``own_connection``: the package's pooled
-    connection, whose level is pinned, so not asked.
+    ``job_ids``: only these jobs (filter_queued_if_offline_and_fetch), with neither a filter nor
+    a limit: the statement that reads them by id applies neither. ``own_connection``: the
+    package's pooled connection, whose level is pinned, so not asked.
     """
     if where is not None and not isinstance(where, ClaimFilter):
         raise InvalidArgument(f"filter must be a ClaimFilter or None, not {type(where).__name__}")
     where = where or ClaimFilter()
+    if job_ids is not None and (where != _UNFILTERED or limit is not None):
+        raise InvalidArgument("a claim of given jobs takes neither a filter nor a limit")
     most = _limit(limit)
     if most == 0 or where.users == () or job_ids == []:
         return []
@@ -141,16 +143,18 @@ def claim_circuit_jobs(
         else:
             statement = _LOCK_CLAIM_LINE if where == _UNFILTERED else _LOCK_CLAIM_GROUPS
         by_group = False
-        registered = False
+        registered: set[int] = set()
         while True:
             picked = _pick(conn, statement, {**params, "window": window, "by_group": by_group})
             if picked.streams_needed:
                 statement = _LOCK_CLAIM_GROUPS
                 continue
-            if picked.ungrouped and not registered:
-                # Jobs whose group has no row yet: create the rows, then pick again.
-                conn.execute(_REGISTER_CLAIM_GROUPS, {"job_ids": picked.ungrouped})
-                registered = True
+            unregistered = set(picked.ungrouped) - registered
+            if unregistered:
+                # Jobs whose group has no row yet: create the rows, then pick again. (Each job
+                # once: a row deleted again meanwhile does not keep the claim going round.)
+                conn.execute(_REGISTER_CLAIM_GROUPS, {"job_ids": sorted(unregistered)})
+                registered |= unregistered
                 continue
             if (
                 window is None

@@ -4,10 +4,10 @@
 -- candidate window was full, and whether the claim must read by streams instead
 -- (lock_claim_groups).
 --
--- The common claim, kept apart from lock_claim_groups so that it is small: it plans in a
--- fraction of the time of the statement that serves every filter, and the driver keeps its
--- parsed form. Everything from `placed` on is the same text in lock_claim_line,
--- lock_claim_groups and lock_claim_jobs (a test holds them equal).
+-- The common claim, kept apart from lock_claim_groups so that it is small: it plans in about
+-- a third of the time of the statement that serves every filter. Everything from `placed` on
+-- is the same text in lock_claim_line, lock_claim_groups and lock_claim_jobs (a test holds
+-- them equal).
 --
 -- The WAITING counts read here come from this statement's snapshot and may be stale; the
 -- claim's second statement (move_claimed_jobs) counts again under the group locks taken here,

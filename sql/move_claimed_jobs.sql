@@ -1,31 +1,54 @@
 -- name: move_claimed_jobs
--- Second statement of a circuit claim, run while the claim holds the group locks taken by
--- lock_claim_groups. Its snapshot is newer than those locks, so it sees every WAITING job that
--- another claimer committed for these groups; no claimer can add one until this transaction
--- ends. Moves the picked jobs still PENDING that the limit allows, and returns them oldest
--- first.
+-- Second statement of a circuit claim, run while the claim holds the group locks taken by its
+-- first (lock_claim_line, lock_claim_groups or lock_claim_jobs). Its snapshot is newer than
+-- those locks, so it sees every WAITING job that another claimer committed for these groups;
+-- no claimer can add one until this transaction ends. Moves the picked jobs still PENDING
+-- that the limit allows, and returns them oldest first.
+--
+-- Each job is read by its primary key alone, in a subquery that OFFSET 0 keeps the planner
+-- from merging with the checks around it. Merged, and with statistics that lagged a burst of
+-- submissions (so that the pending indexes looked small), the planner walked a target's whole
+-- pending index for every job instead: 630 ms for a 100-job claim.
 WITH given AS (
     SELECT *
     FROM unnest(%(job_ids)s::bigint[], %(owners)s::text[], %(targets)s::text[])
         AS g (id, owner, target_specification)
 ),
-picked AS (
-    -- FOR UPDATE re-reads a job changed since the snapshot (say, cancelled) and drops it if it
-    -- is no longer PENDING; SKIP LOCKED passes over one that a cancel is changing right now.
-    -- A job whose owner or target changed since the first statement is in a group this claim
-    -- did not lock: the join on the group it was picked under drops it too.
+unchanged AS (
+    -- The picked jobs still PENDING in the group they were picked under, as this statement's
+    -- snapshot has them. A job whose owner or target changed since the first statement is in a
+    -- group this claim did not lock; it is dropped here, before any lock is taken on it, so
+    -- that its new group's claimer (or a cancel) does not find it locked by this claim.
     -- The hold rule is applied again, in case maintenance began since the first statement.
-    -- Each job is read by its primary key alone: OFFSET 0 keeps the planner from folding the
-    -- conditions below into that read, which (with statistics that lag a burst of submissions,
-    -- and so think the pending indexes small) walked a target's whole pending index for every
-    -- id instead: 630 ms for a 100-job claim.
-    SELECT j.id, j.owner, j.target_specification, j.timestamp_submitted
+    SELECT c.id, g.owner, g.target_specification
     FROM given AS g
     CROSS JOIN LATERAL (
-        SELECT j.* FROM circuit_job AS j WHERE j.id = g.id OFFSET 0
+        SELECT c.* FROM circuit_job AS c WHERE c.id = g.id OFFSET 0
+    ) AS c
+    WHERE c.owner = g.owner
+      AND c.target_specification = g.target_specification
+      AND c.status = 'PENDING'
+      AND NOT job_held(
+          c.queued,
+          c.timestamp_submitted,
+          (SELECT t.in_maintenance
+           FROM target_maintenance() AS t
+           WHERE t.name = c.target_specification),
+          %(max_queuing_time)s::integer,
+          %(zone)s::interval
+      )
+),
+picked AS (
+    -- Lock them. FOR UPDATE reads the newest version of a job changed since the snapshot (say,
+    -- cancelled), which the checks below then drop; SKIP LOCKED passes over one that a cancel
+    -- is changing right now.
+    SELECT j.id, j.owner, j.target_specification, j.timestamp_submitted
+    FROM unchanged AS u
+    CROSS JOIN LATERAL (
+        SELECT j.* FROM circuit_job AS j WHERE j.id = u.id OFFSET 0 FOR UPDATE SKIP LOCKED
     ) AS j
-    WHERE j.owner = g.owner
-      AND j.target_specification = g.target_specification
+    WHERE j.owner = u.owner
+      AND j.target_specification = u.target_specification
       AND j.status = 'PENDING'
       AND NOT job_held(
           j.queued,
@@ -36,7 +59,6 @@ picked AS (
           %(max_queuing_time)s::integer,
           %(zone)s::interval
       )
-    FOR UPDATE OF j SKIP LOCKED
 ),
 admitted AS (
     -- A job's place in its group's line among the picked, plus the group's WAITING jobs,

@@ -110,16 +110,39 @@ def test_claims_are_planned_afresh_each_time(conninfo: str) -> None:
     assert not [s for s in prepared if any(part in s for part in claim_statements)]
 
 
-def test_the_picks_end_in_the_same_text() -> None:
+def test_the_picks_end_in_the_same_text_and_return_the_same_columns(db: psycopg.Connection) -> None:
     """The three first statements differ only in how they read the candidates: from `placed` on
     (the limit, the group locks, what they return) they are the same text, so that they cannot
-    come to apply the limit differently."""
+    come to apply the limit differently; and none returns a column twice or one more than the
+    claim reads (a second `window_full` would silently win over the first)."""
     start, end = "\nplaced AS (", "AS ungrouped"
-    groups = query("lock_claim_groups")
-    assert groups.count(start) == 1
-    shared = groups[groups.index(start) :]
-    assert shared.rstrip().endswith(end)
-    for name in ("lock_claim_line", "lock_claim_jobs"):
-        text = query(name)
-        assert text.count(start) == 1
-        assert text[text.index(start) :].startswith(shared), name
+    texts = {
+        name: query(name) for name in ("lock_claim_line", "lock_claim_jobs", "lock_claim_groups")
+    }
+    tails = set()
+    for name, text in texts.items():
+        assert text.count(start) == 1 and text.count(end) == 1, name
+        tails.add(text[text.index(start) : text.index(end)])
+    assert len(tails) == 1
+    shared = ["job_ids", "owners", "targets", "window_full", "ungrouped"]
+    params = {
+        "owners": None,
+        "excluded_owners": None,
+        "resource": None,
+        "excluded_resources": None,
+        "reserved_resource": None,
+        "reserved_for": None,
+        "job_ids": [1],
+        "limit": 1,
+        "window": 64,
+        "by_group": False,
+        "max_active": MAX_ACTIVE_JOBS_PER_USER_PER_RESOURCE,
+        "max_queuing_time": MAX_QUEUING_TIME,
+        "zone": "+00:00:00",
+    }
+    for name, text in texts.items():
+        with db.cursor() as cur:
+            cur.execute(text, params, prepare=False)  # type: ignore[arg-type]
+            columns = [column.name for column in cur.description or []]
+        extra = ["streams_needed"] if name == "lock_claim_line" else []
+        assert columns == shared + extra, name

@@ -18,6 +18,7 @@ from mqp_jobs import (
     InvalidArgument,
     JobStore,
 )
+from mqp_jobs.claims import claim_circuit_jobs
 
 
 def ids(jobs: list[CircuitJob]) -> list[int]:
@@ -482,6 +483,48 @@ def test_a_job_without_a_claim_group_row_is_still_claimed(
     claimed = store.claim_jobs()
     assert [job.owner for job in claimed] == [portal.bob]
     assert db.execute("SELECT owner FROM claim_group").fetchall() == [(portal.bob,)]
+
+
+def test_jobs_without_group_rows_found_by_either_read_are_all_claimed(
+    store: JobStore, portal: Portal, db: psycopg.Connection
+) -> None:
+    """Alice's full group heads the line: 63 pending jobs behind her 2 WAITING fill a limit=2
+    claim's window. Alice's job on the simulator at the window's end, and Bob's beyond it
+    (found only when the claim reads by groups), have no group row. The claim creates the rows
+    of both as it finds them and claims both, oldest first."""
+    insert = (
+        "INSERT INTO circuit_job (shots, circuit, circuit_format, owner, budget,"
+        " target_specification, status, timestamp_submitted)"
+        " SELECT 1, 'c', 'q', %s, %s, %s, %s,"
+        " localtimestamp - interval '1 hour' + (%s + n) * interval '1 millisecond'"
+        " FROM generate_series(1, %s) AS n"
+    )
+    full = (portal.alice, portal.alice_budget, portal.qpu_target)
+    db.execute(insert, (*full, "WAITING", 0, 2))
+    db.execute(insert, (*full, "PENDING", 10, 63))
+    db.execute("SET session_replication_role = replica")
+    db.execute(insert, (portal.alice, portal.alice_budget, portal.sim_target, "PENDING", 100, 1))
+    db.execute(insert, (portal.bob, portal.bob_budget, portal.qpu_target, "PENDING", 1000, 1))
+    db.execute("SET session_replication_role = origin")
+    claimed = store.claim_jobs(limit=2)
+    assert [(job.owner, job.target_specification) for job in claimed] == [
+        (portal.alice, portal.sim_target),
+        (portal.bob, portal.qpu_target),
+    ]
+
+
+def test_a_claim_of_given_jobs_takes_neither_a_filter_nor_a_limit(
+    store: JobStore, portal: Portal, conninfo: str
+) -> None:
+    """The statement that reads given jobs by id applies no filter and no limit: asking for
+    either is refused rather than ignored."""
+    job = submit(store, portal)
+    with psycopg.connect(conninfo) as conn:
+        for where, limit in ((ClaimFilter(users=[portal.bob]), None), (None, 1)):
+            with pytest.raises(InvalidArgument, match="neither a filter nor a limit"):
+                claim_circuit_jobs(conn, where, limit, job_ids=[job.id])
+        conn.rollback()
+    assert store.fetch_all_waiting_jobs() == []
 
 
 def test_a_temporary_claim_group_cannot_stand_in_for_the_real_one(
