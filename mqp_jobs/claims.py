@@ -78,6 +78,8 @@ class ClaimFilter:
 
 
 _UNFILTERED = ClaimFilter()
+# One registration for each read a claim may make (the window, then by groups), and a spare.
+_MOST_REGISTRATIONS = 3
 
 
 def _listed(names: Sequence[str] | None) -> list[str] | None:
@@ -144,17 +146,21 @@ def claim_circuit_jobs(
             statement = _LOCK_CLAIM_LINE if where == _UNFILTERED else _LOCK_CLAIM_GROUPS
         by_group = False
         registered: set[int] = set()
+        registrations = 0
         while True:
             picked = _pick(conn, statement, {**params, "window": window, "by_group": by_group})
             if picked.streams_needed:
                 statement = _LOCK_CLAIM_GROUPS
                 continue
             unregistered = set(picked.ungrouped) - registered
-            if unregistered:
-                # Jobs whose group has no row yet: create the rows, then pick again. (Each job
-                # once: a row deleted again meanwhile does not keep the claim going round.)
+            if unregistered and registrations < _MOST_REGISTRATIONS:
+                # Jobs whose group has no row yet: create the rows, then pick again. Each job
+                # once, and a few times per claim at most: a row deleted again meanwhile, or
+                # group-less jobs inserted faster than the claim goes round, do not keep it
+                # going; what it leaves, the next claim registers.
                 conn.execute(_REGISTER_CLAIM_GROUPS, {"job_ids": sorted(unregistered)})
                 registered |= unregistered
+                registrations += 1
                 continue
             if (
                 window is None

@@ -17,10 +17,9 @@ WITH given AS (
 unchanged AS (
     -- The picked jobs still PENDING in the group they were picked under, as this statement's
     -- snapshot has them. A job whose owner or target changed since the first statement is in a
-    -- group this claim did not lock; it is dropped here, before any lock is taken on it, so
-    -- that its new group's claimer (or a cancel) does not find it locked by this claim.
-    -- The hold rule is applied again, in case maintenance began since the first statement.
-    SELECT c.id, g.owner, g.target_specification
+    -- group this claim did not lock. The hold rule is applied again, in case maintenance began
+    -- since the first statement.
+    SELECT c.id, c.owner, c.target_specification, c.timestamp_submitted
     FROM given AS g
     CROSS JOIN LATERAL (
         SELECT c.* FROM circuit_job AS c WHERE c.id = g.id OFFSET 0
@@ -38,17 +37,44 @@ unchanged AS (
           %(zone)s::interval
       )
 ),
-picked AS (
-    -- Lock them. FOR UPDATE reads the newest version of a job changed since the snapshot (say,
-    -- cancelled), which the checks below then drop; SKIP LOCKED passes over one that a cancel
-    -- is changing right now.
-    SELECT j.id, j.owner, j.target_specification, j.timestamp_submitted
-    FROM unchanged AS u
+admitted AS (
+    -- Of those, what the limit allows: a job's place in its group's line among them, plus the
+    -- group's WAITING jobs, counted per job along the WAITING index (a few rows each), so that
+    -- the cost stays proportional to the jobs picked whatever plan the row estimates lead to.
+    -- This snapshot is newer than the group locks, so the count is every WAITING job there is.
+    SELECT p.id, p.owner, p.target_specification
+    FROM (
+        SELECT u.*,
+               row_number() OVER (
+                   PARTITION BY u.owner, u.target_specification
+                   ORDER BY u.timestamp_submitted, u.id
+               ) AS place
+        FROM unchanged AS u
+    ) AS p
     CROSS JOIN LATERAL (
-        SELECT j.* FROM circuit_job AS j WHERE j.id = u.id OFFSET 0 FOR UPDATE SKIP LOCKED
+        SELECT count(*) AS jobs
+        FROM circuit_job AS w
+        WHERE w.status = 'WAITING'
+          AND w.owner = p.owner
+          AND w.target_specification = p.target_specification
+    ) AS w
+    WHERE within_active_job_limit(p.place, w.jobs, %(max_active)s::integer)
+),
+picked AS (
+    -- Lock them, and only them: a job dropped above (changed since the first statement, held,
+    -- or over the limit) is never locked, so that a claim in a caller's long transaction does
+    -- not keep it from its new group's claimer or from a cancel. FOR UPDATE reads the newest
+    -- version of a job changed after this statement's snapshot (say, cancelled), which the
+    -- checks below then drop; PostgreSQL keeps the lock on such a row until the transaction
+    -- ends. SKIP LOCKED passes over a job that a cancel is changing right now. Skipping or
+    -- dropping a job here only moves fewer jobs, never more than the limit allowed above.
+    SELECT j.id
+    FROM admitted AS a
+    CROSS JOIN LATERAL (
+        SELECT j.* FROM circuit_job AS j WHERE j.id = a.id OFFSET 0 FOR UPDATE SKIP LOCKED
     ) AS j
-    WHERE j.owner = u.owner
-      AND j.target_specification = u.target_specification
+    WHERE j.owner = a.owner
+      AND j.target_specification = a.target_specification
       AND j.status = 'PENDING'
       AND NOT job_held(
           j.queued,
@@ -60,33 +86,11 @@ picked AS (
           %(zone)s::interval
       )
 ),
-admitted AS (
-    -- A job's place in its group's line among the picked, plus the group's WAITING jobs,
-    -- counted per job along the WAITING index (a few rows each): the cost stays proportional to
-    -- the jobs picked, whatever plan the row estimates lead to.
-    SELECT p.id
-    FROM (
-        SELECT picked.*,
-               row_number() OVER (
-                   PARTITION BY owner, target_specification
-                   ORDER BY timestamp_submitted, id
-               ) AS place
-        FROM picked
-    ) AS p
-    CROSS JOIN LATERAL (
-        SELECT count(*) AS jobs
-        FROM circuit_job AS w
-        WHERE w.status = 'WAITING'
-          AND w.owner = p.owner
-          AND w.target_specification = p.target_specification
-    ) AS w
-    WHERE within_active_job_limit(p.place, w.jobs, %(max_active)s::integer)
-),
 moved AS (
     UPDATE circuit_job AS j
     SET status = 'WAITING', attempt = j.attempt + 1, timestamp_scheduled = (statement_timestamp() AT TIME ZONE %(zone)s::interval)
-    FROM admitted AS a
-    WHERE j.id = a.id
+    FROM picked AS p
+    WHERE j.id = p.id
     RETURNING j.*
 )
 SELECT moved.*, t.resource_name AS target_resource_name,

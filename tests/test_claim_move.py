@@ -184,3 +184,44 @@ def test_maintenance_flipping_between_the_unfiltered_claims_statements(
         assert ways == ["line"] and got == [free.id]
     else:
         assert ways == ["line", "groups"] and got == [young.id, free.id]
+
+
+# lock_claim_jobs with a 1 s pause after its snapshot, before it locks any group row.
+_SLOW_PICK = query("lock_claim_jobs").replace(
+    "WHERE j.id = ANY (%(job_ids)s::bigint[])",
+    "WHERE j.id = ANY (%(job_ids)s::bigint[]) AND (SELECT pg_sleep(1)) IS NOT NULL",
+)
+
+
+def test_jobs_the_move_drops_for_the_limit_are_not_left_row_locked(
+    store: JobStore,
+    portal: Portal,
+    db: psycopg.Connection,
+    conninfo: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Claimer A moves Alice's two oldest jobs and commits while a claim of given jobs (the
+    third and fourth) is between its pick's snapshot and its group lock. That pick counted no
+    WAITING job and picked both; the move counts two, admits neither, and locks neither: a
+    cancel of either does not wait for the caller's open transaction."""
+    jobs = [submit(store, portal) for _ in range(4)]
+    a = psycopg.connect(conninfo)
+    moved = claims.claim_circuit_jobs(a)  # A holds Alice's group, 2 jobs moved, not committed
+    assert [j.id for j in moved] == [jobs[0].id, jobs[1].id]
+    monkeypatch.setattr(claims, "_LOCK_CLAIM_JOBS", _SLOW_PICK)
+    committer = threading.Thread(target=lambda: (time.sleep(0.3), a.commit()))
+    with psycopg.connect(conninfo) as caller:
+        committer.start()
+        got = claims.filter_queued_if_offline_and_fetch(caller, [jobs[2].id, jobs[3].id])
+        committer.join(10)
+        a.close()
+        monkeypatch.undo()
+        assert got == []
+        assert [status_of(db, "circuit_job", j.id) for j in jobs[2:]] == ["PENDING"] * 2
+        assert [_row_locked(db, j.id) for j in jobs[2:]] == [False, False]
+        with psycopg.connect(conninfo, autocommit=True) as canceller:
+            canceller.execute("SET lock_timeout = '300ms'")
+            canceller.execute(
+                "UPDATE circuit_job SET status = 'CANCELLED' WHERE id = %s", (jobs[2].id,)
+            )
+        caller.rollback()
