@@ -19,7 +19,7 @@ unchanged AS (
     -- snapshot has them. A job whose owner or target changed since the first statement is in a
     -- group this claim did not lock. The hold rule is applied again, in case maintenance began
     -- since the first statement.
-    SELECT c.id, c.owner, c.target_specification, c.timestamp_submitted
+    SELECT c.id, c.owner, c.target_specification, c.queued, c.timestamp_submitted
     FROM given AS g
     CROSS JOIN LATERAL (
         SELECT c.* FROM circuit_job AS c WHERE c.id = g.id OFFSET 0
@@ -42,7 +42,7 @@ admitted AS (
     -- group's WAITING jobs, counted per job along the WAITING index (a few rows each), so that
     -- the cost stays proportional to the jobs picked whatever plan the row estimates lead to.
     -- This snapshot is newer than the group locks, so the count is every WAITING job there is.
-    SELECT p.id, p.owner, p.target_specification
+    SELECT p.id, p.owner, p.target_specification, p.queued, p.timestamp_submitted
     FROM (
         SELECT u.*,
                row_number() OVER (
@@ -64,27 +64,20 @@ picked AS (
     -- Lock them, and only them: a job dropped above (changed since the first statement, held,
     -- or over the limit) is never locked, so that a claim in a caller's long transaction does
     -- not keep it from its new group's claimer or from a cancel. FOR UPDATE reads the newest
-    -- version of a job changed after this statement's snapshot (say, cancelled), which the
-    -- checks below then drop; PostgreSQL keeps the lock on such a row until the transaction
-    -- ends. SKIP LOCKED passes over a job that a cancel is changing right now. Skipping or
-    -- dropping a job here only moves fewer jobs, never more than the limit allowed above.
+    -- version of a job changed after this statement's snapshot (say, cancelled); it goes on
+    -- only if it still has every value the checks above read (the hold rule's maintenance
+    -- flags come from this statement's snapshot either way), else it is dropped and PostgreSQL
+    -- keeps its lock until the transaction ends. SKIP LOCKED passes over a job that a cancel
+    -- is changing right now. Skipping or dropping a job here only moves fewer jobs, never more
+    -- than the limit allowed above.
     SELECT j.id
     FROM admitted AS a
     CROSS JOIN LATERAL (
         SELECT j.* FROM circuit_job AS j WHERE j.id = a.id OFFSET 0 FOR UPDATE SKIP LOCKED
     ) AS j
-    WHERE j.owner = a.owner
-      AND j.target_specification = a.target_specification
-      AND j.status = 'PENDING'
-      AND NOT job_held(
-          j.queued,
-          j.timestamp_submitted,
-          (SELECT t.in_maintenance
-           FROM target_maintenance() AS t
-           WHERE t.name = j.target_specification),
-          %(max_queuing_time)s::integer,
-          %(zone)s::interval
-      )
+    WHERE (j.status, j.owner, j.target_specification, j.queued, j.timestamp_submitted)
+          IS NOT DISTINCT FROM
+          ('PENDING', a.owner, a.target_specification, a.queued, a.timestamp_submitted)
 ),
 moved AS (
     UPDATE circuit_job AS j
