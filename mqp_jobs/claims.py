@@ -109,7 +109,7 @@ def claim_circuit_jobs(
     """
     if where is not None and not isinstance(where, ClaimFilter):
         raise InvalidArgument(f"filter must be a ClaimFilter or None, not {type(where).__name__}")
-    where = where or ClaimFilter()
+    where = where or _UNFILTERED
     if job_ids is not None and (where != _UNFILTERED or limit is not None):
         raise InvalidArgument("a claim of given jobs takes neither a filter nor a limit")
     most = _limit(limit)
@@ -145,21 +145,18 @@ def claim_circuit_jobs(
         else:
             statement = _LOCK_CLAIM_LINE if where == _UNFILTERED else _LOCK_CLAIM_GROUPS
         by_group = False
-        registered: set[int] = set()
         registrations = 0
         while True:
             picked = _pick(conn, statement, {**params, "window": window, "by_group": by_group})
             if picked.streams_needed:
                 statement = _LOCK_CLAIM_GROUPS
                 continue
-            unregistered = set(picked.ungrouped) - registered
-            if unregistered and registrations < _MOST_REGISTRATIONS:
-                # Jobs whose group has no row yet: create the rows, then pick again. Each job
-                # once, and a few times per claim at most: a row deleted again meanwhile, or
-                # group-less jobs inserted faster than the claim goes round, do not keep it
-                # going; what it leaves, the next claim registers.
-                conn.execute(_REGISTER_CLAIM_GROUPS, {"job_ids": sorted(unregistered)})
-                registered |= unregistered
+            if picked.ungrouped and registrations < _MOST_REGISTRATIONS:
+                # Jobs whose group has no row yet: create the rows, then pick again. A few times
+                # per claim at most: rows deleted again meanwhile, or group-less jobs inserted
+                # faster than the claim goes round, do not keep it going; what it leaves, the
+                # next claim registers.
+                conn.execute(_REGISTER_CLAIM_GROUPS, {"job_ids": picked.ungrouped})
                 registrations += 1
                 continue
             if (
