@@ -154,7 +154,7 @@ def test_a_backlog_at_the_head_of_the_line_is_skipped(
     ways: list[str] = []
     small, jobs = claim_cost(conninfo, monkeypatch, ClaimFilter(), 10, ways)
     # The window is taken by the backlog: the claim reads again by groups.
-    assert ways == ["line", "streams", "groups"] if maintenance else ["line", "groups"]
+    assert ways == (["line", "streams", "groups"] if maintenance else ["line", "groups"])
     assert len(jobs) == 10 and all(owner != "heavy" for owner, _ in jobs)
     assert jobs == sorted(jobs, key=lambda j: j[1])
     add_jobs(db, owner="heavy", count=80_000, start=100_000)
@@ -222,7 +222,7 @@ def test_waiting_jobs_are_counted_for_the_candidates_groups_only(
     _others_later(db, 1_000_000)
     ways: list[str] = []
     small, jobs = claim_cost(conninfo, monkeypatch, ClaimFilter(), 1, ways)
-    assert ways == ["line", "streams"] if maintenance else ["line"]
+    assert ways == (["line", "streams"] if maintenance else ["line"])
     assert len(jobs) == 1
     for n in range(20):  # WAITING jobs of many more groups (one per user and target)
         portal.create_target_spec(f"t{n}", None)
